@@ -1,0 +1,67 @@
+"""The exception tree. Every error batchkit raises derives from :class:`BatchkitError`.
+
+``DecodeError`` (and its subclasses) is the only exception a decoder lets out, whatever the input bytes.
+Errors about bad *input* (malformed transactions, unknown fields) also derive from ``ValueError``.
+"""
+
+from __future__ import annotations
+
+
+class BatchkitError(Exception):
+    """Root of every batchkit error."""
+
+
+class InputError(BatchkitError, ValueError):
+    """Input that is not a valid signed transaction, or a file that is not in a known input shape.
+
+    ``index`` is the position of the offending transaction (or line) when known.
+    """
+
+    def __init__(self, message: str, *, index: int | None = None):
+        if index is not None:
+            message = f"transaction {index}: {message}"
+        super().__init__(message)
+        self.index = index
+
+
+class UnsupportedTransactionError(InputError):
+    """A well-formed transaction of a type batchkit does not carry (for example OP deposits, 0x7e)."""
+
+    def __init__(self, tx_type: int, *, index: int | None = None):
+        super().__init__(f"unsupported transaction type 0x{tx_type:02x}", index=index)
+        self.tx_type = tx_type
+
+
+class DecodeError(BatchkitError, ValueError):
+    """Bytes that are not a valid payload. Says where: ``offset`` (byte offset in the layer being read)
+    and ``column`` (the stream or field), when known."""
+
+    def __init__(self, message: str, *, offset: int | None = None, column: str | None = None):
+        where = []
+        if column is not None:
+            where.append(f"column {column}")
+        if offset is not None:
+            where.append(f"offset {offset}")
+        super().__init__(f"{message} ({', '.join(where)})" if where else message)
+        self.reason = message
+        self.offset = offset
+        self.column = column
+
+
+class UnsupportedVersionError(DecodeError):
+    """A payload whose magic is right but whose version (or method) this batchkit does not know:
+    the data may be fine and batchkit out of date."""
+
+
+class LimitExceededError(DecodeError):
+    """A declared size or count above a documented limit. Carries ``limit`` and ``value``."""
+
+    def __init__(self, what: str, value: int, limit: int, *, offset: int | None = None,
+                 column: str | None = None):
+        super().__init__(f"{what} {value} exceeds the limit {limit}", offset=offset, column=column)
+        self.limit = limit
+        self.value = value
+
+
+class VerificationError(BatchkitError):
+    """The encoder's own output did not decode back to the input (a batchkit bug: please report it)."""

@@ -1,0 +1,279 @@
+"""The v1 wire format: a batch of signed transactions as columns, compressed.
+
+Grammar (FORMAT.md explains each part and what it saves)::
+
+    payload   = magic version count chain method body_len body sigs
+    magic     = "BK"                       2 bytes, 0x42 0x4B
+    version   = 0x01                       1 byte
+    count     = uvarint                    transactions in the batch (<= MAX_TXS)
+    chain     = compact                    the batch chain id: that of the first transaction carrying one
+    method    = u8                         how ``body`` is compressed (METHODS)
+    body_len  = uvarint                    bytes of ``body`` as stored
+    body      = compress(columns)          one frame over every column but ``sig``
+    sigs      = 64 * count bytes           r ‖ s of every transaction, stored raw (random: incompressible)
+    columns   = len(stream_1) ... len(stream_k) stream_1 ... stream_k   (uvarint lengths, streams in
+                                           ``_pure.STREAMS`` order without ``sig``)
+
+``compact`` is one length byte (0-32) then the minimal big-endian bytes. Stream contents are defined by
+``_pure.disassemble`` (the reference) and ``_core.disassemble`` (the same, compiled).
+
+Decoding is strict: every layer must be consumed exactly, every count is checked against the bytes left
+and against ``batchkit.limits`` before anything is allocated, and only :class:`DecodeError` (or its
+subclasses) escapes. ``encode(decode(p).txs, senders=decode(p).groups)`` gives back the same columns.
+"""
+
+from __future__ import annotations
+
+import lzma
+from dataclasses import dataclass
+from typing import Sequence
+
+import zstandard
+
+from .. import limits
+from ..errors import DecodeError, LimitExceededError, UnsupportedVersionError
+from .._backend import core
+
+MAGIC = b"BK"
+VERSION = 1
+
+#: Compression methods of the body. A method byte not listed here raises UnsupportedVersionError.
+METHOD_STORED = 0
+METHOD_ZSTD = 1
+METHOD_LZMA = 2
+METHODS = {METHOD_STORED: "stored", METHOD_ZSTD: "zstd", METHOD_LZMA: "lzma"}
+
+#: Raw LZMA2 with fixed properties: the decoder needs no header beyond the method byte.
+LZMA_FILTERS = [{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME, "dict_size": 1 << 24}]
+
+#: Named levels: (method, parameter). ``default`` is zstd at a level that still encodes at tens of MB/s.
+LEVELS = {
+    "fast": (METHOD_ZSTD, 3),
+    "default": (METHOD_ZSTD, 9),
+    "max": (METHOD_LZMA, 0),
+}
+
+BODY_STREAMS = tuple(i for i, name in enumerate(core.STREAMS) if name != "sig")
+SIG_STREAM = core.STREAMS.index("sig")
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """What a payload decodes to: the raw signed transactions in order, and the sender group of each
+    (labels that make the encoder reproduce the same columns)."""
+    txs: list[bytes]
+    groups: list[int]
+    chain: bytes
+    method: int
+
+
+def resolve_level(level: str | int) -> tuple[int, int]:
+    """``fast``/``default``/``max``, or an integer zstd level (1-22)."""
+    if isinstance(level, str):
+        try:
+            return LEVELS[level]
+        except KeyError:
+            raise ValueError(f"unknown level {level!r}: use fast, default, max or a zstd level 1-22") from None
+    if isinstance(level, int) and not isinstance(level, bool) and 1 <= level <= 22:
+        return METHOD_ZSTD, level
+    raise ValueError(f"unknown level {level!r}: use fast, default, max or a zstd level 1-22")
+
+
+def _uvarint(value: int) -> bytes:
+    out = bytearray()
+    core.put_uvarint(out, value)
+    return bytes(out)
+
+
+_ZSTD_CACHE: dict[int, zstandard.ZstdCompressor] = {}
+
+
+def _compress(method: int, param: int, data: bytes) -> bytes:
+    if method == METHOD_ZSTD:
+        cctx = _ZSTD_CACHE.get(param)
+        if cctx is None:
+            cctx = _ZSTD_CACHE[param] = zstandard.ZstdCompressor(level=param, write_content_size=True,
+                                                                 write_checksum=False, write_dict_id=False)
+        return cctx.compress(data)
+    if method == METHOD_LZMA:
+        return lzma.compress(data, format=lzma.FORMAT_RAW, filters=LZMA_FILTERS)
+    return data
+
+
+def pack_columns(streams: Sequence[bytes]) -> bytes:
+    """The ``columns`` of the grammar: stream lengths, then the streams (every stream but ``sig``)."""
+    parts = [_uvarint(len(streams[i])) for i in BODY_STREAMS]
+    parts += [streams[i] for i in BODY_STREAMS]
+    return b"".join(parts)
+
+
+def encode_streams(n: int, chain: bytes, streams: Sequence[bytes], level: str | int = "default") -> bytes:
+    """Assemble a payload from columns (``core.disassemble``'s output)."""
+    method, param = resolve_level(level)
+    columns = pack_columns(streams)
+    body = _compress(method, param, columns)
+    if len(body) >= len(columns):
+        method, body = METHOD_STORED, columns
+    header = b"".join([MAGIC, bytes([VERSION]), _uvarint(n), bytes([len(chain)]), chain, bytes([method]),
+                       _uvarint(len(body))])
+    return header + body + streams[SIG_STREAM]
+
+
+def encode(txs: Sequence[bytes], sender_ids: Sequence[int] | None, level: str | int = "default") -> bytes:
+    """Encode raw signed transactions. ``sender_ids``: a sender label per transaction, or None."""
+    chain, streams = core.disassemble(txs, sender_ids)
+    return encode_streams(len(txs), chain, streams, level)
+
+
+# --- decoding -------------------------------------------------------------------------------------------
+
+class _Cursor:
+    __slots__ = ("buf", "pos")
+
+    def __init__(self, buf: bytes):
+        self.buf = buf
+        self.pos = 0
+
+    def byte(self, what: str) -> int:
+        if self.pos >= len(self.buf):
+            raise DecodeError(f"truncated {what}", offset=self.pos, column="header")
+        b = self.buf[self.pos]
+        self.pos += 1
+        return b
+
+    def take(self, n: int, what: str) -> bytes:
+        if n > len(self.buf) - self.pos:
+            raise DecodeError(f"truncated {what}: needs {n} bytes, {len(self.buf) - self.pos} left",
+                              offset=self.pos, column="header")
+        out = self.buf[self.pos:self.pos + n]
+        self.pos += n
+        return out
+
+    def uvarint(self, what: str) -> int:
+        value, self.pos = core.get_uvarint(self.buf, self.pos, what)
+        return value
+
+
+def _decompress(method: int, body: bytes, offset: int) -> bytes:
+    """Decompress the body under MAX_DECOMPRESSED_BYTES; the whole body must be one frame, fully consumed."""
+    cap = limits.MAX_DECOMPRESSED_BYTES
+    if method == METHOD_STORED:
+        return body
+    if method == METHOD_ZSTD:
+        try:
+            params = zstandard.get_frame_parameters(body)
+        except zstandard.ZstdError as exc:
+            raise DecodeError(f"bad zstd frame header: {exc}", offset=offset, column="body") from exc
+        size = params.content_size
+        if size == zstandard.CONTENTSIZE_UNKNOWN or size == zstandard.CONTENTSIZE_ERROR:
+            raise DecodeError("zstd frame without a content size", offset=offset, column="body")
+        if size > cap:
+            raise LimitExceededError("decompressed size", size, cap, offset=offset, column="body")
+        if params.window_size > cap or params.dict_id != 0:
+            raise DecodeError("zstd frame parameters out of range", offset=offset, column="body")
+        # The declared size is bounded above, and libzstd stops a frame that outgrows its declared size
+        # within one block, so this output is bounded by cap + 128 KiB.
+        dobj = zstandard.ZstdDecompressor(max_window_size=cap).decompressobj()
+        try:
+            out = dobj.decompress(body)
+        except zstandard.ZstdError as exc:
+            raise DecodeError(f"corrupt zstd frame: {exc}", offset=offset, column="body") from exc
+        if not dobj.eof:
+            raise DecodeError("truncated zstd frame", offset=offset + len(body), column="body")
+        if dobj.unused_data:
+            raise DecodeError("bytes after the zstd frame", offset=offset + len(body) - len(dobj.unused_data),
+                              column="body")
+        if len(out) != size:
+            raise DecodeError("zstd frame size differs from its header", offset=offset, column="body")
+        return out
+    # LZMA: raw LZMA2 has no size header; bound the output directly.
+    dobj = lzma.LZMADecompressor(format=lzma.FORMAT_RAW, filters=LZMA_FILTERS)
+    try:
+        out = dobj.decompress(body, max_length=cap + 1)
+    except lzma.LZMAError as exc:
+        raise DecodeError(f"corrupt lzma stream: {exc}", offset=offset, column="body") from exc
+    if len(out) > cap:
+        raise LimitExceededError("decompressed size", len(out), cap, offset=offset, column="body")
+    if not dobj.eof:
+        raise DecodeError("truncated lzma stream", offset=offset + len(body), column="body")
+    if dobj.unused_data:
+        raise DecodeError("bytes after the lzma stream", offset=offset + len(body) - len(dobj.unused_data),
+                          column="body")
+    return out
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A payload taken apart but not yet rebuilt into transactions: what ``inspect`` reports."""
+    n: int
+    chain: bytes
+    method: int
+    body_len: int
+    header_len: int
+    streams: tuple[bytes, ...]
+
+
+def parse(payload) -> Parsed:
+    """Check the header and framing, decompress the body and split it into streams."""
+    buf = bytes(payload)
+    if len(buf) > limits.MAX_PAYLOAD_BYTES:
+        raise LimitExceededError("payload size", len(buf), limits.MAX_PAYLOAD_BYTES)
+    cur = _Cursor(buf)
+    if cur.take(2, "magic") != MAGIC:
+        raise DecodeError("not a batchkit payload (bad magic)", offset=0, column="header")
+    version = cur.byte("version")
+    if version != VERSION:
+        raise UnsupportedVersionError(f"unsupported version {version}", offset=2, column="header")
+    start = cur.pos
+    n = cur.uvarint("count")
+    if n > limits.MAX_TXS:
+        raise LimitExceededError("transaction count", n, limits.MAX_TXS, offset=start, column="header")
+    chain_len = cur.byte("chain id")
+    if chain_len > 32:
+        raise DecodeError(f"chain id of {chain_len} bytes", offset=cur.pos - 1, column="header")
+    chain = cur.take(chain_len, "chain id")
+    if chain[:1] == b"\x00":
+        raise DecodeError("non-canonical chain id (leading zero)", offset=cur.pos - chain_len, column="header")
+    method = cur.byte("method")
+    if method not in METHODS:
+        raise UnsupportedVersionError(f"unsupported compression method {method}", offset=cur.pos - 1,
+                                      column="header")
+    body_len = cur.uvarint("body length")
+    header_len = cur.pos
+    if body_len > len(buf) - cur.pos:
+        raise DecodeError(f"body of {body_len} bytes, {len(buf) - cur.pos} left", offset=header_len,
+                          column="header")
+    if len(buf) - cur.pos - body_len != 64 * n:
+        raise DecodeError(f"{len(buf) - cur.pos - body_len} signature bytes for {n} transactions",
+                          offset=cur.pos + body_len, column="sig")
+    body = cur.take(body_len, "body")
+    sigs = buf[cur.pos:]
+    columns = _decompress(method, body, header_len)
+    streams = _split_columns(columns)
+    full = list(streams)
+    full.insert(SIG_STREAM, sigs)
+    return Parsed(n, chain, method, body_len, header_len, tuple(full))
+
+
+def _split_columns(columns: bytes) -> list[bytes]:
+    pos = 0
+    lengths = []
+    for i in BODY_STREAMS:
+        length, pos = core.get_uvarint(columns, pos, core.STREAMS[i])
+        lengths.append(length)
+    total = sum(lengths)
+    if total != len(columns) - pos:
+        raise DecodeError(f"stream lengths add up to {total}, {len(columns) - pos} bytes follow",
+                          offset=pos, column="columns")
+    out = []
+    for length in lengths:
+        out.append(columns[pos:pos + length])
+        pos += length
+    return out
+
+
+def decode(payload) -> Decoded:
+    """Decode a v1 payload (``bytes``, ``bytearray`` or ``memoryview``)."""
+    p = parse(payload)
+    txs, groups = core.assemble(p.n, p.chain, p.streams)
+    return Decoded(txs, groups, p.chain, p.method)
