@@ -48,7 +48,7 @@ __all__ = [
     "Fork", "FORKS", "GAS_PER_BLOB", "MIN_BASE_FEE_PER_BLOB_GAS", "BLOB_BASE_COST", "TX_BASE_GAS",
     "STANDARD_TOKEN_COST", "FLOOR_COST_PER_TOKEN_7623", "FLOOR_COST_PER_BYTE_7976", "WEI_PER_GWEI",
     "WEI_PER_ETHER", "calldata_tokens", "calldata_gas", "fake_exponential", "blob_base_fee",
-    "blob_reserve_price", "next_excess_blob_gas", "blob_cost", "calldata_cost", "Comparison", "compare",
+    "blob_reserve_price", "next_excess_blob_gas", "blob_txs_needed", "blob_cost", "calldata_cost", "Comparison", "compare",
     "parse_wei", "get_fork",
 ]
 

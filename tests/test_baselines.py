@@ -115,28 +115,26 @@ def _op_files(chain: str) -> list[Path]:
 #: (chain id, L2 genesis block, L2 genesis timestamp); L2 blocks are 2 s apart.
 OP_CHAINS = {"op-mainnet": (10, 105_235_063, 1_686_068_903), "base": (8453, 0, 1_686_789_347)}
 #: Blocks the real channels carry that the corpus file does not list: 109279674 is in raiko.jsonl (the corpus
-#: keeps each block once), 117369668 (10 txs, inside the OP span batch) is absent from every corpus file.
+#: keeps each block once); 117369668 appears twice at L1 19426586, empty in the singular batches of tx 0eb1107c
+#: and with 10 txs in the span batch of tx 05499f4c, and the corpus kept the empty copy.
 NOT_LISTED = {"op-mainnet": {109_279_674, 117_369_668}, "base": set()}
 
 
-def _decoded_blocks(chain: str) -> dict[int, list[bytes]]:
-    """L2 block number -> transactions, from the real calldata of ``chain``."""
+def _decoded_blocks(chain: str) -> list[tuple[int, list[bytes]]]:
+    """(L2 block number, transactions) for every block in the real calldata of ``chain``, in file order."""
     chain_id, genesis_block, genesis_time = OP_CHAINS[chain]
-    blocks: dict[int, list[bytes]] = {}
+    blocks: list[tuple[int, list[bytes]]] = []
     for path in _op_files(chain):
         for batch in op.decode_batches(path.read_bytes()):
             if batch[0] == op.SINGULAR_BATCH_TYPE:
                 single = op.decode_singular_batch(batch)
-                number = genesis_block + (single.timestamp - genesis_time) // 2
-                assert number not in blocks
-                blocks[number] = single.txs
+                blocks.append((genesis_block + (single.timestamp - genesis_time) // 2, single.txs))
             else:
                 span = op.decode_span_batch(batch, chain_id)
                 pos = 0
                 for i, count in enumerate(span.block_tx_counts):
-                    number = genesis_block + span.rel_timestamp // 2 + i
-                    assert number not in blocks
-                    blocks[number] = [tx.encode() for tx in span.txs[pos:pos + count]]
+                    blocks.append((genesis_block + span.rel_timestamp // 2 + i,
+                                   [tx.encode() for tx in span.txs[pos:pos + count]]))
                     pos += count
     return blocks
 
@@ -149,18 +147,18 @@ def test_real_op_calldata_decodes_into_the_listed_transactions(chain):
         if c == chain:
             expected.setdefault(block, []).append(raw)
     decoded = _decoded_blocks(chain)
-    listed = {number: txs for number, txs in decoded.items() if txs and number not in NOT_LISTED[chain]}
-    assert listed == expected
-    assert list(listed) == list(expected)  # same order too
-    assert NOT_LISTED[chain] <= set(decoded)
+    listed = [(n, txs) for n, txs in decoded if txs and n not in NOT_LISTED[chain]]
+    assert dict(listed) == expected
+    assert [n for n, _ in listed] == list(expected)  # same order, no block twice
+    assert {n for n, txs in decoded if txs and n not in expected} == NOT_LISTED[chain]
     if chain == "op-mainnet":
         raiko = {raw for c, _, raw in load("raiko.jsonl") if c == chain}
-        assert all(raw in raiko for raw in decoded[109_279_674])
-    # op.decode gives the same transactions in channel order.
+        assert all(raw in raiko for n, txs in decoded if n == 109_279_674 for raw in txs)
+    # op.decode gives the same transactions, in channel order.
     flat = []
     for path in _op_files(chain):
         flat += op.decode(path.read_bytes(), chain_id=OP_CHAINS[chain][0])
-    assert flat == [raw for txs in decoded.values() for raw in txs]
+    assert flat == [raw for _, txs in decoded for raw in txs]
 
 
 @needs_corpora

@@ -61,8 +61,7 @@ import zlib
 
 from ..errors import DecodeError, InputError, LimitExceededError, UnsupportedTransactionError, \
     UnsupportedVersionError
-from ..tx import (ACCESS_LIST, BLOB, DYNAMIC_FEE, LEGACY, SET_CODE, AccessListTx, DynamicFeeTx, LegacyTx,
-                  SetCodeTx, Transaction, keccak256, parse_tx)
+from ..tx import ACCESS_LIST, BLOB, DYNAMIC_FEE, LEGACY, SET_CODE, Transaction, keccak256, parse_tx
 from ._common import (as_bytes, brotli_decompress, check_tx, read_uvarint, rlp_header, rlp_string_bytes,
                       rlp_string_stream, write_uvarint, zlib_decompress)
 

@@ -1,0 +1,65 @@
+"""What a payload holds: its header, and per column the raw bytes and what the column costs compressed.
+
+A column's compressed cost is measured by compressing it alone with the payload's method, then scaling
+all columns so they add up to the body as stored (the body is one frame: columns share its context).
+"""
+
+from __future__ import annotations
+
+from .format import v1
+from ._backend import core
+
+
+def inspect_payload(payload: bytes) -> dict:
+    parsed = v1.parse(payload)
+    txs, groups = core.assemble(parsed.n, parsed.chain, parsed.streams)
+    n = parsed.n
+    method = parsed.method
+    alone = {}
+    for i, name in enumerate(core.STREAMS):
+        data = parsed.streams[i]
+        if i == v1.SIG_STREAM or method == v1.METHOD_STORED or not data:
+            alone[name] = len(data)
+        else:
+            param = 19 if method == v1.METHOD_ZSTD else 0
+            alone[name] = min(len(data), len(v1._compress(method, param, data)))
+    body_alone = sum(v for k, v in alone.items() if k != "sig") or 1
+    scale = parsed.body_len / body_alone
+    columns = []
+    for i, name in enumerate(core.STREAMS):
+        data = parsed.streams[i]
+        share = len(data) if i == v1.SIG_STREAM else alone[name] * scale
+        columns.append({"name": name, "raw_bytes": len(data), "compressed_bytes": round(share, 1),
+                        "bytes_per_tx": round(share / n, 2) if n else 0.0})
+    raw_total = sum(map(len, txs))
+    return {
+        "format": "batchkit v1",
+        "version": v1.VERSION,
+        "method": v1.METHODS[method],
+        "transactions": n,
+        "chain_id": int.from_bytes(parsed.chain, "big"),
+        "sender_groups": len(set(groups)),
+        "payload_bytes": len(payload),
+        "header_bytes": parsed.header_len,
+        "body_bytes": parsed.body_len,
+        "signature_bytes": len(parsed.streams[v1.SIG_STREAM]),
+        "raw_transaction_bytes": raw_total,
+        "ratio": round(raw_total / len(payload), 3) if payload else 0.0,
+        "bytes_per_tx": round(len(payload) / n, 2) if n else 0.0,
+        "columns": columns,
+    }
+
+
+def render(report: dict) -> str:
+    lines = [
+        f"{report['format']}  method {report['method']}  chain id {report['chain_id']}",
+        f"{report['transactions']} transactions from {report['sender_groups']} sender groups; "
+        f"{report['raw_transaction_bytes']} raw bytes -> {report['payload_bytes']} bytes "
+        f"(ratio {report['ratio']}, {report['bytes_per_tx']} B/tx)",
+        f"header {report['header_bytes']} B, body {report['body_bytes']} B, signatures {report['signature_bytes']} B",
+        "",
+        f"{'column':10s} {'raw bytes':>11s} {'compressed':>11s} {'B/tx':>8s}",
+    ]
+    for c in report["columns"]:
+        lines.append(f"{c['name']:10s} {c['raw_bytes']:>11d} {c['compressed_bytes']:>11.1f} {c['bytes_per_tx']:>8.2f}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,51 @@
+"""Write the seed corpora of the fuzz targets from real payloads (small corpus batches and generated
+batches of every envelope type). Run once: ``python fuzz/make_seeds.py``; output in fuzz/seeds/."""
+
+import hashlib
+import os
+import sys
+
+import _common
+
+import batchkit
+from batchkit import _pure, blob, calldata
+from batchkit.corpora import batches, generate_batch, load_all, shared_corpora_dir
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def write(kind: str, data: bytes) -> None:
+    d = os.path.join(HERE, "seeds", kind)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, hashlib.sha1(data).hexdigest()[:16]), "wb") as f:
+        f.write(data)
+
+
+def main() -> int:
+    sets = []
+    for seed, n in ((1, 3), (2, 8), (3, 20), (4, 60)):
+        g = generate_batch(n, seed=seed)
+        sets.append(([t.raw for t in g], [t.sender for t in g]))
+    if shared_corpora_dir() is not None:
+        for b in batches(load_all(), 3_000)[:12]:
+            sets.append((b, None))
+    for txs, senders in sets:
+        for level in ("fast", "default", "max"):
+            p = batchkit.compress(txs, level=level, senders=senders, recover=False)
+            write("payload", p)
+        ids = list(range(len(txs))) if senders is None else [senders.index(s) for s in senders]
+        chain, streams = _pure.disassemble(txs, ids)
+        write("assemble", _common.pack_streams(len(txs), chain, streams))
+        p = batchkit.compress(txs, level="fast", senders=senders, recover=False)
+        blobs = blob.encode_blobs(p)
+        if len(blobs) <= 2:
+            mode = 2 if len(blobs) == 2 else 0
+            write("blob", bytes([mode]) + b"".join(blobs).rstrip(b"\x00"))
+        frames = calldata.frame(p)
+        write("blob", bytes([1]) + b"".join(len(f).to_bytes(2, "little") + f for f in frames if len(f) < 65536))
+    write("blob", bytes([1]) + (3).to_bytes(2, "little") + b"\x81\x00\x02")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Shared fixtures: the real corpora (skipped with a message where absent), generated batches, and the
+hypothesis profiles (``ci`` by default; ``HYPOTHESIS_PROFILE=expensive`` for long runs)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from batchkit.corpora import batches, generate_batch, load_all, load_jsonl, shared_corpora_dir
+
+settings.register_profile("ci", max_examples=200, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("expensive", max_examples=10_000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+CORPORA = shared_corpora_dir()
+NO_CORPORA = "the shared corpora (../shared/corpora or $BATCHKIT_CORPORA) are not present"
+
+
+def corpus_files():
+    if CORPORA is None:
+        return []
+    return sorted(p for p in CORPORA.glob("*.jsonl"))
+
+
+@pytest.fixture(scope="session")
+def corpus_raws() -> list[bytes]:
+    if CORPORA is None:
+        pytest.skip(NO_CORPORA)
+    return load_all()
+
+
+@pytest.fixture(scope="session")
+def corpus_batches(corpus_raws) -> list[list[bytes]]:
+    return batches(corpus_raws, 120_000)
+
+
+@pytest.fixture(scope="session")
+def generated() -> list:
+    """A deterministic generated batch with every envelope type (GeneratedTx: raw, sender)."""
+    return generate_batch(600, seed=7)
+
+
+@pytest.fixture(scope="session")
+def generated_raws(generated) -> list[bytes]:
+    return [t.raw for t in generated]
+
+
+@pytest.fixture(scope="session")
+def generated_senders(generated) -> list[bytes]:
+    return [t.sender for t in generated]
+
+
+__all__ = ["corpus_files", "load_jsonl", "NO_CORPORA", "CORPORA"]

@@ -1,0 +1,197 @@
+"""Shared checkers for hostile-input tests and fuzz targets.
+
+Every oracle is a plain function taking the decoder(s) under test as arguments and returning ``None`` when
+the property holds, or a string describing the failure. Tests assert ``oracle(...) is None``; planted-bug
+tests pass a deliberately broken decoder and assert a failure is reported (an oracle that cannot fail
+checks nothing). Fuzz targets raise on a non-None result.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import textwrap
+from typing import Callable, Sequence
+
+from batchkit import _pure
+from batchkit.errors import DecodeError, InputError
+
+try:
+    from batchkit import _core
+except ImportError:  # pragma: no cover - test_hostile fails on it unless pure python was requested
+    _core = None
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _kind(exc: BaseException | None) -> str:
+    return "ok" if exc is None else type(exc).__name__
+
+
+# --- decode oracle: only DecodeError escapes; accepted input re-encodes to the same columns ---------
+
+def payload_oracle(data, decode: Callable, parse: Callable, disassemble: Callable) -> str | None:
+    """``decode(data)`` either raises DecodeError or returns txs/groups that ``disassemble`` turns back into
+    exactly the streams ``parse(data)`` found (so nothing was dropped, invented or reinterpreted)."""
+    try:
+        decoded = decode(data)
+    except DecodeError:
+        return None
+    except Exception as exc:  # noqa: BLE001 - the point is to catch anything else
+        return f"{type(exc).__name__} escaped decode: {exc!r}"
+    try:
+        parsed = parse(data)
+    except Exception as exc:  # noqa: BLE001
+        return f"decode accepted but parse raised {type(exc).__name__}: {exc}"
+    if len(decoded.txs) != parsed.n:
+        return f"decoded {len(decoded.txs)} txs, header says {parsed.n}"
+    try:
+        chain, streams = disassemble(decoded.txs, decoded.groups)
+    except Exception as exc:  # noqa: BLE001
+        return f"decoded txs do not re-encode: {type(exc).__name__}: {exc}"
+    if tuple(streams) != tuple(parsed.streams):
+        diff = [_pure.STREAMS[i] for i, (a, b) in enumerate(zip(streams, parsed.streams)) if a != b]
+        return f"re-encoded columns differ: {diff}"
+    if chain != parsed.chain:
+        return f"re-encoded chain {chain.hex()} != header chain {parsed.chain.hex()}"
+    return None
+
+
+def only_decode_error(fn: Callable, *args) -> str | None:
+    """``fn(*args)`` returns or raises DecodeError; anything else is a failure."""
+    try:
+        fn(*args)
+    except DecodeError:
+        return None
+    except Exception as exc:  # noqa: BLE001
+        return f"{type(exc).__name__} escaped {getattr(fn, '__name__', fn)}: {exc!r}"
+    return None
+
+
+def rejects(fn: Callable, *args, error: type = DecodeError) -> str | None:
+    """``fn(*args)`` must raise ``error`` (and nothing else)."""
+    try:
+        fn(*args)
+    except error:
+        return None
+    except Exception as exc:  # noqa: BLE001
+        return f"expected {error.__name__}, got {type(exc).__name__}: {exc!r}"
+    return f"expected {error.__name__}, input was accepted"
+
+
+# --- differential oracles ----------------------------------------------------------------------------
+
+def _call(fn: Callable, *args):
+    try:
+        return fn(*args), None
+    except Exception as exc:  # noqa: BLE001
+        return None, exc
+
+
+def assemble_diff(n: int, chain: bytes, streams: Sequence[bytes], a: Callable, b: Callable) -> str | None:
+    """Two assemble implementations agree: same accept/reject, same exception type, same (txs, groups).
+    Only DecodeError may be raised by either."""
+    out_a, exc_a = _call(a, n, chain, tuple(streams))
+    out_b, exc_b = _call(b, n, chain, tuple(streams))
+    for name, exc in (("a", exc_a), ("b", exc_b)):
+        if exc is not None and not isinstance(exc, DecodeError):
+            return f"assemble {name} raised {type(exc).__name__}: {exc!r}"
+    if _kind(exc_a) != _kind(exc_b):
+        return f"accept/reject differs: a={_kind(exc_a)} ({exc_a}) b={_kind(exc_b)} ({exc_b})"
+    if exc_a is None:
+        txs_a, groups_a = out_a
+        txs_b, groups_b = out_b
+        if list(txs_a) != list(txs_b):
+            return f"txs differ ({len(txs_a)} vs {len(txs_b)})"
+        if list(groups_a) != list(groups_b):
+            return "groups differ"
+    return None
+
+
+def disassemble_diff(txs: Sequence[bytes], senders, a: Callable, b: Callable) -> str | None:
+    """Two disassemble implementations agree: same accept/reject, exception type and streams."""
+    out_a, exc_a = _call(a, txs, senders)
+    out_b, exc_b = _call(b, txs, senders)
+    for name, exc in (("a", exc_a), ("b", exc_b)):
+        if exc is not None and not isinstance(exc, InputError):
+            return f"disassemble {name} raised {type(exc).__name__}: {exc!r}"
+    if _kind(exc_a) != _kind(exc_b):
+        return f"accept/reject differs: a={_kind(exc_a)} ({exc_a}) b={_kind(exc_b)} ({exc_b})"
+    if exc_a is None and out_a != out_b:
+        return "streams differ"
+    return None
+
+
+def roundtrip_oracle(txs: Sequence[bytes], senders, disassemble: Callable, assemble: Callable) -> str | None:
+    """``assemble(disassemble(txs))`` gives back ``txs`` (used for crossed pairs)."""
+    chain, streams = disassemble(txs, senders)
+    try:
+        out, groups = assemble(len(txs), chain, streams)
+    except Exception as exc:  # noqa: BLE001
+        return f"assemble rejected disassemble's output: {type(exc).__name__}: {exc}"
+    if list(out) != list(txs):
+        return f"round trip changed the txs ({len(out)} vs {len(txs)})"
+    if disassemble(out, groups) != (chain, streams):
+        return "re-disassembling with the decoded groups changed the streams"
+    return None
+
+
+def rlp_acceptance_diff(raw: bytes, parse_tx: Callable, disassemble: Callable) -> str | None:
+    """``tx.parse_tx`` and ``disassemble`` accept exactly the same single transactions."""
+    _, exc_p = _call(parse_tx, raw)
+    _, exc_d = _call(disassemble, [raw], None)
+    for name, exc in (("parse_tx", exc_p), ("disassemble", exc_d)):
+        if exc is not None and not isinstance(exc, InputError):
+            return f"{name} raised {type(exc).__name__}: {exc!r}"
+    if (exc_p is None) != (exc_d is None):
+        return f"parse_tx {_kind(exc_p)} ({exc_p}) vs disassemble {_kind(exc_d)} ({exc_d})"
+    return None
+
+
+# --- byte-level mutations ----------------------------------------------------------------------------
+
+def bit_flips(data: bytes):
+    """Every single-bit flip of ``data``: yields (bit index, mutated bytes)."""
+    buf = bytearray(data)
+    for i in range(len(buf) * 8):
+        buf[i >> 3] ^= 1 << (i & 7)
+        yield i, bytes(buf)
+        buf[i >> 3] ^= 1 << (i & 7)
+
+
+def uvarint(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+# --- memory measurement in a child process -----------------------------------------------------------
+
+def peak_rss_growth_mb(code: str, env: dict | None = None, timeout: float = 120) -> tuple[float, str]:
+    """Run ``code`` in a fresh interpreter; it must define ``run()``. Returns the growth (MB) of the
+    process's peak RSS across ``run()`` and ``run()``'s printed result."""
+    script = textwrap.dedent("""
+        import resource, sys
+        sys.path.insert(0, {root!r})
+        {code}
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        result = run()
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print((after - before) / 1024.0)
+        print(result)
+    """).format(root=ROOT, code=textwrap.dedent(code))
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+    if proc.returncode != 0:
+        raise AssertionError(f"child failed: {proc.stderr[-2000:]}")
+    lines = proc.stdout.strip().splitlines()
+    return float(lines[-2]), lines[-1]
+
+
+__all__ = ["payload_oracle", "only_decode_error", "rejects", "assemble_diff", "disassemble_diff",
+           "roundtrip_oracle", "rlp_acceptance_diff", "bit_flips", "uvarint", "peak_rss_growth_mb", "resource"]
