@@ -185,6 +185,8 @@ def pack_bits(bits):
 
 def unpack_bits(const unsigned char[::1] buf, Py_ssize_t n, str column):
     cdef Py_ssize_t i, nb = buf.shape[0]
+    if n < 0:
+        raise DecodeError(f"negative bit count {n}", column=column)
     if nb != (n + 7) // 8:
         raise DecodeError(f"bit list of {nb} bytes for {n} bits", column=column)
     if n & 7 and buf[nb - 1] >> (n & 7):
@@ -775,16 +777,27 @@ cdef class _Dec:
         return 0
 
 
-def assemble(Py_ssize_t n, bytes chain, streams):
+def assemble(n, chain, streams):
     """Twin of ``_pure.assemble``: rebuild ``n`` transactions from the v1 streams."""
+    # n and chain are checked as Python objects: a count of 2^63 or more must be a DecodeError, not an
+    # OverflowError from the conversion to Py_ssize_t.
+    if len(streams) != NSTREAMS:
+        raise DecodeError(f"{len(streams)} streams, expected {NSTREAMS}")
+    if n < 0:
+        raise DecodeError(f"negative transaction count {n}", column="header")
+    if n > MAX_TXS:
+        raise LimitExceededError("transaction count", n, MAX_TXS, column="header")
+    chain = memoryview(chain).tobytes()
+    if len(chain) > 32 or chain[:1] == b"\x00":
+        raise DecodeError("non-canonical batch chain id", column="header")
+    return _assemble(n, chain, streams)
+
+
+cdef object _assemble(Py_ssize_t n, bytes chain, streams):
     cdef _Dec d = _Dec()
     cdef int k
     cdef Py_ssize_t i
     cdef list keep = []
-    if len(streams) != NSTREAMS:
-        raise DecodeError(f"{len(streams)} streams, expected {NSTREAMS}")
-    if n < 0 or <uint64_t>n > MAX_TXS:
-        raise LimitExceededError("transaction count", n, MAX_TXS, column="header")
     for k in range(NSTREAMS):
         s = streams[k]
         if type(s) is not bytes:

@@ -96,6 +96,8 @@ def pack_bits(bits: list[int]) -> bytes:
 
 
 def unpack_bits(buf, n: int, column: str) -> list[int]:
+    if n < 0:
+        raise DecodeError(f"negative bit count {n}", column=column)
     if len(buf) != (n + 7) // 8:
         raise DecodeError(f"bit list of {len(buf)} bytes for {n} bits", column=column)
     if n & 7 and buf[-1] >> (n & 7):
@@ -467,8 +469,13 @@ def assemble(n: int, chain: bytes, streams) -> tuple[list[bytes], list[int]]:
     """
     if len(streams) != NSTREAMS:
         raise DecodeError(f"{len(streams)} streams, expected {NSTREAMS}")
+    if n < 0:
+        raise DecodeError(f"negative transaction count {n}", column="header")
     if n > MAX_TXS:
         raise LimitExceededError("transaction count", n, MAX_TXS, column="header")
+    chain = memoryview(chain).tobytes()
+    if len(chain) > 32 or chain[:1] == b"\x00":
+        raise DecodeError("non-canonical batch chain id", column="header")
     rd = [_Reader(s, name) for s, name in zip(streams, STREAMS)]
     kinds, sigs, addr = rd[S_KIND], rd[S_SIG], rd[S_ADDR]
     if kinds.left() != n:

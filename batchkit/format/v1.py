@@ -215,9 +215,16 @@ class Parsed:
 
 def parse(payload) -> Parsed:
     """Check the header and framing, decompress the body and split it into streams."""
-    buf = bytes(payload)
-    if len(buf) > limits.MAX_PAYLOAD_BYTES:
-        raise LimitExceededError("payload size", len(buf), limits.MAX_PAYLOAD_BYTES)
+    # Not bytes(payload): bytes(2**40) allocates a terabyte and bytes("..") raises TypeError. Take a view,
+    # check its size, then copy (the copy also protects the decode from a buffer mutated meanwhile).
+    try:
+        view = memoryview(payload)
+    except TypeError:
+        raise DecodeError(f"a payload must be bytes-like, not {type(payload).__name__}") from None
+    with view:
+        if view.nbytes > limits.MAX_PAYLOAD_BYTES:
+            raise LimitExceededError("payload size", view.nbytes, limits.MAX_PAYLOAD_BYTES)
+        buf = view.tobytes()
     cur = _Cursor(buf)
     if cur.take(2, "magic") != MAGIC:
         raise DecodeError("not a batchkit payload (bad magic)", offset=0, column="header")

@@ -1,0 +1,138 @@
+"""batchkit.builder: payloads decode to the input in order, never exceed the target, fill it, and the
+builder compresses a bounded number of times per payload."""
+
+from __future__ import annotations
+
+import pytest
+
+from batchkit import decompress
+from batchkit.builder import MAX_CHECKS, MAX_SEAL_RETRIES, BatchBuilder, build_payloads, target_for_blobs
+from batchkit.corpora import generate_batch
+from batchkit.errors import InputError
+from batchkit.format import v1
+from batchkit._backend import core
+
+TARGET = 30_000
+
+
+@pytest.fixture(scope="module")
+def batch():
+    txs = generate_batch(1200, seed=7)
+    return [t.raw for t in txs], [t.sender for t in txs]
+
+
+def _size(raws, senders, level="default"):
+    table: dict[bytes, int] = {}
+    labels = [table.setdefault(s, len(table)) for s in senders]
+    return len(v1.encode(raws, labels, level))
+
+
+def test_target_for_blobs_is_130048_n_minus_4():
+    assert target_for_blobs(1) == 130_044
+    assert target_for_blobs(6) == 130_048 * 6 - 4
+    assert BatchBuilder(target_blobs=2).target == 260_092
+
+
+def test_exactly_one_target_is_required():
+    with pytest.raises(InputError):
+        BatchBuilder()
+    with pytest.raises(InputError):
+        BatchBuilder(target_blobs=1, target_bytes=1000)
+
+
+def test_payloads_decode_in_order_never_exceed_and_fill_the_target(batch):
+    raws, senders = batch
+    payloads = build_payloads(raws, senders=senders, target_bytes=TARGET)
+    assert len(payloads) > 3
+    assert [tx for p in payloads for tx in decompress(p)] == raws
+    assert all(len(p) <= TARGET for p in payloads)
+    assert min(len(p) for p in payloads[:-1]) >= 0.97 * TARGET
+
+
+def test_without_senders_and_at_max_level(batch):
+    raws, _ = batch
+    payloads = build_payloads(raws[:400], target_bytes=TARGET, level="max")
+    assert [tx for p in payloads for tx in decompress(p)] == raws[:400]
+    assert all(len(p) <= TARGET for p in payloads)
+
+
+def test_add_returns_false_only_when_the_tx_would_not_fit(batch):
+    raws, senders = batch
+    b = BatchBuilder(target_bytes=TARGET)
+    pending_raws, pending_senders = [], []
+    falses = 0
+    for raw, sender in zip(raws, senders):
+        if not b.add(raw, sender):
+            falses += 1
+            # The pending payload fits; with this tx it would not, or the payload is already full to
+            # within the builder's closing gap (it then keeps the compression it has made).
+            assert _size(pending_raws, pending_senders) <= TARGET
+            with_tx = _size(pending_raws + [raw], pending_senders + [sender])
+            assert with_tx > TARGET or _size(pending_raws, pending_senders) >= 0.98 * TARGET
+            payload = b.seal()
+            assert decompress(payload) == pending_raws
+            pending_raws, pending_senders = [], []
+            assert b.add(raw, sender)
+        pending_raws.append(raw)
+        pending_senders.append(sender)
+    assert falses >= 3
+
+
+def test_a_transaction_too_large_alone_is_rejected(batch):
+    raws, _ = batch
+    big = max(raws, key=len)
+    b = BatchBuilder(target_bytes=len(big) // 2)
+    with pytest.raises(InputError, match="even alone"):
+        b.add(big)
+    assert len(b) == 0
+
+
+def test_invalid_transaction_is_rejected_with_its_index(batch):
+    raws, _ = batch
+    b = BatchBuilder(target_bytes=TARGET)
+    assert b.add(raws[0])
+    with pytest.raises(InputError, match="transaction 1"):
+        b.add(b"\x02\xc0")
+
+
+def test_seal_of_nothing_is_an_error():
+    with pytest.raises(InputError):
+        BatchBuilder(target_bytes=TARGET).seal()
+
+
+def test_compressions_per_payload_are_bounded(batch, monkeypatch):
+    raws, senders = batch
+    calls = []
+    real = v1._compress
+
+    def counting(method, param, data):
+        calls.append((method, param))
+        return real(method, param, data)
+
+    monkeypatch.setattr(v1, "_compress", counting)
+    b = BatchBuilder(target_bytes=TARGET)
+    per_payload = []
+    for raw, sender in zip(raws, senders):
+        while not b.add(raw, sender):
+            calls.clear() if False else None
+            b.seal()
+            per_payload.append(len(calls))
+            calls.clear()
+    # probes (3 + 1 learning) + checks + the seal's compression and its retries
+    bound = 4 + MAX_CHECKS + 1 + MAX_SEAL_RETRIES + 1
+    assert per_payload and max(per_payload) <= bound
+    # and far fewer than one per transaction
+    assert sum(per_payload) < len(raws) / 10
+
+
+def test_estimated_size_and_pending_bytes(batch):
+    raws, senders = batch
+    b = BatchBuilder(target_bytes=TARGET)
+    for raw, sender in zip(raws[:20], senders[:20]):
+        assert b.add(raw, sender)
+    assert len(b) == 20
+    assert b.pending_bytes == sum(map(len, raws[:20]))
+    est = b.estimated_size
+    real = len(b.seal())
+    assert 0.5 * real < est < 2 * real
+    assert len(b) == 0 and b.pending_bytes == 0
