@@ -125,7 +125,7 @@ def test_same_accept_reject_and_exception_type_on_mutated_streams(gen):
 _small = st.binary(max_size=24)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(n=st.integers(0, 6), chain=st.binary(max_size=3),
        streams=st.tuples(*([st.binary(max_size=8)] * 2 + [st.binary(max_size=4)] + [_small] * 17)),
        sigs=st.booleans())
@@ -138,7 +138,7 @@ def test_hypothesis_stream_tuples_get_the_same_verdict(n, chain, streams, sigs):
     assert assemble_diff(n, chain, streams, _core.assemble, _pure.assemble) is None
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(data=st.data())
 def test_hypothesis_structured_streams_get_the_same_verdict(data):
     """Streams built from valid ones with hypothesis-chosen edits (kept near validity so deep checks run)."""
@@ -176,7 +176,7 @@ def test_parse_tx_and_disassemble_accept_the_same_mutated_raw_txs(gen):
             assert disassemble_diff([mutated], None, _core.disassemble, _pure.disassemble) is None
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(st.binary(max_size=200))
 def test_parse_tx_and_disassemble_accept_the_same_arbitrary_bytes(raw):
     assert rlp_acceptance_diff(raw, tx.parse_tx, _core.disassemble) is None
