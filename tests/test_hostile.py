@@ -66,16 +66,23 @@ def _decoder(backend):
     return decode
 
 
-def repack(payload: bytes, *, body: bytes | None = None, n: int | None = None, method: int | None = None,
-           sigs: bytes | None = None, version: int = 1) -> bytes:
-    """Rebuild a payload's header around a replaced body / count / method / signatures."""
+def bodies(payload: bytes) -> tuple[bytes, bytes]:
+    """The two stored bodies of a payload."""
     p = v1.parse(payload)
-    body = payload[p.header_len:p.header_len + p.body_len] if body is None else body
+    start = p.header_len
+    return payload[start:start + p.body_a_len], payload[start + p.body_a_len:start + p.body_len]
+
+
+def repack(payload: bytes, *, body: tuple[bytes, bytes] | None = None, n: int | None = None,
+           method: int | None = None, sigs: bytes | None = None, version: int = 1) -> bytes:
+    """Rebuild a payload's header around replaced bodies (a, b) / count / method / signatures."""
+    p = v1.parse(payload)
+    body_a, body_b = bodies(payload) if body is None else body
     sigs = p.streams[v1.SIG_STREAM] if sigs is None else sigs
     n = p.n if n is None else n
     method = p.method if method is None else method
     return (v1.MAGIC + bytes([version]) + uvarint(n) + bytes([len(p.chain)]) + p.chain + bytes([method])
-            + uvarint(len(body)) + body + sigs)
+            + uvarint(len(body_a)) + uvarint(len(body_b)) + body_a + body_b + sigs)
 
 
 def zstd_frame(data: bytes, **kw) -> bytes:
@@ -121,7 +128,7 @@ def test_bit_flips_of_the_body_only_stored_method(small_batch):
     txs, senders = small_batch
     chain, streams = _backend.core.disassemble(txs, list(range(len(txs))))
     payload = v1.encode_streams(len(txs), chain, streams, "fast")
-    payload = repack(payload, body=v1.pack_columns(streams), method=v1.METHOD_STORED)
+    payload = repack(payload, body=v1.pack_sections(streams), method=v1.METHOD_STORED)
     assert batchkit.decompress(payload) == txs
     for bit, data in bit_flips(payload[:len(payload) - 64 * len(txs)]):
         data = data + payload[len(data):]
@@ -150,7 +157,7 @@ def test_unknown_version_and_method_raise_unsupported_version_distinct_from_malf
     assert info.value.offset == 2 and info.value.column == "header"
     p = v1.parse(small_payload)
     bad_method = bytearray(small_payload)
-    bad_method[p.header_len - len(uvarint(p.body_len)) - 1] = 7
+    bad_method[p.header_len - len(uvarint(p.body_a_len)) - len(uvarint(p.body_len - p.body_a_len)) - 1] = 7
     with pytest.raises(UnsupportedVersionError):
         batchkit.decompress(bytes(bad_method))
     for malformed in (b"XK\x01" + small_payload[3:], small_payload[:-1], b""):
@@ -384,7 +391,7 @@ def test_decompressed_size_limit_at_the_edge():
     def payload_declaring(size):
         # a frame header (single segment, 8-byte content size) then garbage: only the header is read
         frame = (b"\x28\xb5\x2f\xfd" + bytes([0xE0]) + size.to_bytes(8, "little") + b"\x01\x00\x00")
-        return v1.MAGIC + b"\x01\x00\x00\x01" + uvarint(len(frame)) + frame
+        return v1.MAGIC + b"\x01\x00\x00\x01" + uvarint(len(frame)) + b"\x00" + frame
 
     with pytest.raises(LimitExceededError) as info:
         batchkit.decompress(payload_declaring(lim + 1))
@@ -409,7 +416,7 @@ def uvarint(v):
     return bytes(out)
 
 def wrap(frame, method=1):
-    return v1.MAGIC + b"\\x01\\x00\\x00" + bytes([method]) + uvarint(len(frame)) + frame
+    return v1.MAGIC + b"\\x01\\x00\\x00" + bytes([method]) + uvarint(len(frame)) + b"\\x00" + frame
 
 def attempt(payload):
     try:
@@ -485,36 +492,39 @@ SKIPPABLE = b"\x50\x2a\x4d\x18" + (4).to_bytes(4, "little") + b"abcd"
 def test_bytes_after_the_body_are_rejected_at_every_layer(small_payload, extra):
     p = v1.parse(small_payload)
     assert p.method == v1.METHOD_ZSTD
-    body = small_payload[p.header_len:p.header_len + p.body_len]
-    if extra == "trailing":
-        forged = repack(small_payload, body=body + b"\x00")
-    elif extra == "second_frame":
-        forged = repack(small_payload, body=body + zstd_frame(b"x"))
-    elif extra == "skippable_after":
-        forged = repack(small_payload, body=body + SKIPPABLE)
-    elif extra == "skippable_only":
-        forged = repack(small_payload, body=SKIPPABLE)
-    elif extra == "skippable_before":
-        forged = repack(small_payload, body=SKIPPABLE + body)
+    edits = {
+        "trailing": lambda body: body + b"\x00",
+        "second_frame": lambda body: body + zstd_frame(b"x"),
+        "skippable_after": lambda body: body + SKIPPABLE,
+        "skippable_only": lambda body: SKIPPABLE,
+        "skippable_before": lambda body: SKIPPABLE + body,
+    }
+    if extra in edits:
+        a, b = bodies(small_payload)
+        forgeries = [repack(small_payload, body=(edits[extra](a), b)),
+                     repack(small_payload, body=(a, edits[extra](b)))]
     elif extra == "sig_extra":
-        forged = small_payload + b"\x00"
+        forgeries = [small_payload + b"\x00"]
     else:
-        forged = small_payload[:-1]
-    assert rejects(batchkit.decompress, forged) is None
+        forgeries = [small_payload[:-1]]
+    for forged in forgeries:
+        assert rejects(batchkit.decompress, forged) is None
 
 
 def test_trailing_bytes_after_an_lzma_stream_and_in_columns_are_rejected(small_batch):
     txs, senders = small_batch
     payload = batchkit.compress(txs, level="max", senders=senders)
-    p = v1.parse(payload)
-    body = payload[p.header_len:p.header_len + p.body_len]
-    assert rejects(batchkit.decompress, repack(payload, body=body + b"\x00")) is None
+    body_a, body_b = bodies(payload)
+    assert rejects(batchkit.decompress, repack(payload, body=(body_a, body_b + b"\x00"))) is None
+    assert rejects(batchkit.decompress, repack(payload, body=(body_a + b"\x00", body_b))) is None
     chain, streams = _backend.core.disassemble(txs, None)
-    columns = v1.pack_columns(streams)
-    stored = repack(payload, body=columns, method=v1.METHOD_STORED)
+    col_a, col_b = v1.pack_sections(streams)
+    stored = repack(payload, body=(col_a, col_b), method=v1.METHOD_STORED)
     assert batchkit.decompress(stored) == txs
-    assert rejects(batchkit.decompress, repack(payload, body=columns + b"\x00", method=0)) is None
-    assert rejects(batchkit.decompress, repack(payload, body=zstd_frame(columns + b"\x00"), method=1)) is None
+    for bad in ((col_a + b"\x00", col_b), (col_a, col_b + b"\x00")):
+        assert rejects(batchkit.decompress, repack(payload, body=bad, method=0)) is None
+        assert rejects(batchkit.decompress, repack(payload, body=tuple(zstd_frame(x) for x in bad),
+                                                   method=1)) is None
 
 
 # --- row 9: non-canonical varints --------------------------------------------------------------------
