@@ -6,7 +6,7 @@ from typing import Iterable, Sequence
 
 from .errors import InputError, VerificationError
 from .format import v1
-from .inputs import parse_api_tx
+from .inputs import parse_api_tx, parse_sender
 
 
 def _normalize(txs: Iterable) -> list[bytes]:
@@ -19,15 +19,7 @@ def _sender_labels(senders: Sequence, n: int) -> list[int]:
     labels: dict[bytes, int] = {}
     out = []
     for i, s in enumerate(senders):
-        if isinstance(s, str):
-            try:
-                s = bytes.fromhex(s[2:] if s.startswith(("0x", "0X")) else s)
-            except ValueError:
-                raise InputError("sender is not hex", index=i) from None
-        s = bytes(s)
-        if len(s) != 20:
-            raise InputError(f"sender must be 20 bytes, not {len(s)}", index=i)
-        out.append(labels.setdefault(s, len(labels)))
+        out.append(labels.setdefault(parse_sender(s, i), len(labels)))
     return out
 
 

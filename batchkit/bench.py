@@ -29,7 +29,6 @@ Example::
 from __future__ import annotations
 
 import json
-import os
 import platform
 import sys
 import time

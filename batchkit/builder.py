@@ -44,6 +44,7 @@ from ._backend import core
 from .blob import MAX_PAYLOAD_BYTES, USABLE_BYTES_PER_BLOB, HEADER_SIZE
 from .errors import InputError, UnsupportedTransactionError, VerificationError
 from .format import v1
+from .inputs import parse_sender
 
 __all__ = ["BatchBuilder", "build_payloads", "target_for_blobs", "MAX_CHECKS"]
 
@@ -83,35 +84,6 @@ def target_for_blobs(n_blobs: int) -> int:
     return USABLE_BYTES_PER_BLOB * n_blobs - HEADER_SIZE
 
 
-def _sender_bytes(sender, index: int) -> bytes | None:
-    if sender is None:
-        return None
-    if isinstance(sender, str):
-        try:
-            sender = bytes.fromhex(sender[2:] if sender.startswith(("0x", "0X")) else sender)
-        except ValueError:
-            raise InputError("sender is not hex", index=index) from None
-    sender = bytes(sender)
-    if len(sender) != 20:
-        raise InputError(f"sender must be 20 bytes, not {len(sender)}", index=index)
-    return sender
-
-
-def _labels(senders: Sequence[bytes | None]) -> list[int]:
-    """Labels by first occurrence; a transaction without a sender gets a label of its own (its nonce is
-    then stored whole, as with no sender at all)."""
-    table: dict[bytes, int] = {}
-    out = []
-    fresh = -1
-    for s in senders:
-        if s is None:
-            out.append(fresh)
-            fresh -= 1
-        else:
-            out.append(table.setdefault(s, len(table)))
-    return out
-
-
 class BatchBuilder:
     """Accumulate signed transactions into a payload of at most ``target_bytes`` (or ``target_blobs``
     blobs: ``130,048 n - 4`` bytes). Give exactly one target.
@@ -138,9 +110,9 @@ class BatchBuilder:
         self.target = target
         self.level = level
         self.verify = verify
-        method, param = v1.resolve_level(level)
+        method, param_a, param_b = v1.resolve_level(level)
         #: A zstd level this cheap is its own probe.
-        self._real_is_cheap = method == v1.METHOD_ZSTD and param <= 3
+        self._real_is_cheap = method == v1.METHOD_ZSTD and max(param_a, param_b) <= 3
         self._ratio: float | None = None      # body / column bytes of the last sealed payload
         self._k: float | None = None          # real body / probe body, learned on the last sealed payload
         self._seen = 0                        # transactions offered so far (for error indexes)
@@ -279,7 +251,7 @@ class BatchBuilder:
         """
         index = self._seen
         raw = bytes(raw)
-        sender = _sender_bytes(sender, index)
+        sender = None if sender is None else parse_sender(sender, index)
         u = self._column_bytes(raw, index)
         self._seen += 1
         n = len(self._raws)

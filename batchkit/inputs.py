@@ -78,6 +78,22 @@ def _hex(text: str, what: str, index: int | None = None) -> bytes:
         raise InputError(f"{what} is not valid hex", index=index) from None
 
 
+def parse_sender(sender: Any, index: int | None = None) -> bytes:
+    """A 20-byte sender address given as bytes-like or hex (``0x`` optional); :class:`InputError` otherwise."""
+    if isinstance(sender, str):
+        try:
+            sender = bytes.fromhex(sender[2:] if sender.startswith(("0x", "0X")) else sender)
+        except ValueError:
+            raise InputError("sender is not hex", index=index) from None
+    try:
+        sender = bytes(sender)
+    except TypeError:
+        raise InputError(f"sender must be bytes or hex, not {type(sender).__name__}", index=index) from None
+    if len(sender) != 20:
+        raise InputError(f"sender must be 20 bytes, not {len(sender)}", index=index)
+    return sender
+
+
 def parse_api_tx(obj: Any, *, index: int | None = None, validate: bool = True) -> bytes:
     """One transaction as given to the API, as raw bytes.
 

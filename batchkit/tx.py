@@ -12,7 +12,7 @@ holds for every accepted ``raw``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Union
 
 import rlp

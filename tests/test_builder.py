@@ -10,7 +10,6 @@ from batchkit.builder import MAX_CHECKS, MAX_SEAL_RETRIES, BatchBuilder, build_p
 from batchkit.corpora import generate_batch
 from batchkit.errors import InputError
 from batchkit.format import v1
-from batchkit._backend import core
 
 TARGET = 30_000
 

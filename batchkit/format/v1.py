@@ -49,11 +49,13 @@ METHODS = {METHOD_STORED: "stored", METHOD_ZSTD: "zstd", METHOD_LZMA: "lzma"}
 #: Raw LZMA2 with fixed properties: the decoder needs no header beyond the method byte.
 LZMA_FILTERS = [{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME, "dict_size": 1 << 24}]
 
-#: Named levels: (method, parameter). ``default`` is zstd at a level that still encodes at tens of MB/s.
+#: Named levels: (method, parameter for body_a, parameter for body_b). ``default`` spends more effort on
+#: the small body_a (a tenth of the bytes) than on body_b: measured on the real corpora, zstd 15/11 is
+#: 0.34 B/tx smaller than 11/11 and still encodes at over 50 MB/s.
 LEVELS = {
-    "fast": (METHOD_ZSTD, 3),
-    "default": (METHOD_ZSTD, 11),
-    "max": (METHOD_LZMA, 0),
+    "fast": (METHOD_ZSTD, 3, 3),
+    "default": (METHOD_ZSTD, 15, 11),
+    "max": (METHOD_LZMA, 0, 0),
 }
 
 BODY_STREAMS = tuple(i for i, name in enumerate(core.STREAMS) if name != "sig")
@@ -74,7 +76,7 @@ class Decoded:
     method: int
 
 
-def resolve_level(level: str | int) -> tuple[int, int]:
+def resolve_level(level: str | int) -> tuple[int, int, int]:
     """``fast``/``default``/``max``, or an integer zstd level (1-22)."""
     if isinstance(level, str):
         try:
@@ -82,7 +84,7 @@ def resolve_level(level: str | int) -> tuple[int, int]:
         except KeyError:
             raise ValueError(f"unknown level {level!r}: use fast, default, max or a zstd level 1-22") from None
     if isinstance(level, int) and not isinstance(level, bool) and 1 <= level <= 22:
-        return METHOD_ZSTD, level
+        return METHOD_ZSTD, level, level
     raise ValueError(f"unknown level {level!r}: use fast, default, max or a zstd level 1-22")
 
 
@@ -120,9 +122,9 @@ def pack_columns(streams: Sequence[bytes]) -> bytes:
 
 def encode_streams(n: int, chain: bytes, streams: Sequence[bytes], level: str | int = "default") -> bytes:
     """Assemble a payload from columns (``core.disassemble``'s output)."""
-    method, param = resolve_level(level)
+    method, param_a, param_b = resolve_level(level)
     raw_a, raw_b = pack_sections(streams)
-    body_a, body_b = _compress(method, param, raw_a), _compress(method, param, raw_b)
+    body_a, body_b = _compress(method, param_a, raw_a), _compress(method, param_b, raw_b)
     if len(body_a) + len(body_b) >= len(raw_a) + len(raw_b):
         method, body_a, body_b = METHOD_STORED, raw_a, raw_b
     header = b"".join([MAGIC, bytes([VERSION]), _uvarint(n), bytes([len(chain)]), chain, bytes([method]),
