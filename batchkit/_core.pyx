@@ -165,10 +165,12 @@ cdef int read_uvarint(cptr buf, size_t end, size_t* pos, uint64_t* out, str colu
         shift += 7
 
 
-def get_uvarint(const unsigned char[::1] buf, size_t pos, str column):
+def get_uvarint(const unsigned char[::1] buf, Py_ssize_t start, str column):
     cdef uint64_t value
-    if pos > <size_t>buf.shape[0]:
-        raise DecodeError("truncated varint", offset=pos, column=column)
+    cdef size_t pos
+    if start < 0 or start > buf.shape[0]:
+        raise DecodeError("varint position out of range", offset=start, column=column)
+    pos = <size_t>start
     read_uvarint(&buf[0] if buf.shape[0] else <cptr>b"", buf.shape[0], &pos, &value, column)
     return value, pos
 
@@ -423,7 +425,8 @@ cdef int check_auths(cptr raw, Item* lst, size_t* count) except -1:
 cdef int disassemble_one(_Enc c, cptr raw, size_t end, uint64_t* nonce_out) except -1:
     cdef Item top
     cdef Item items[14]
-    cdef size_t count, expected, nonce_i, fee1_i, gas_i, to_i, value_i, data_i, r_i, i, nh, na, p, nf
+    cdef size_t count, expected, nonce_i, fee1_i, gas_i, to_i, value_i, data_i, r_i, i, p, nf
+    cdef size_t nh = 0, na = 0
     cdef int fee2_i
     cdef unsigned int tx_type, kind, parity
     cdef Item h, a
@@ -749,7 +752,7 @@ cdef class _Dec:
     cdef int ref(self, int col, bint allow_create, cptr* out) except -1:
         cdef size_t start = self.r[col].pos
         cdef uint64_t k
-        cdef cptr a
+        cdef cptr a = NULL
         rd_uvarint(&self.r[col], &k, col)
         if k == REF_CREATE:
             if not allow_create:
@@ -846,7 +849,8 @@ cdef object _assemble_loop(_Dec d, Py_ssize_t n, bytes chain, size_t* ends):
     cdef Py_ssize_t i
     cdef unsigned int kind, tx_type, y
     cdef bint unprotected, seen_chain = False
-    cdef cptr sig, p, to, data, a, chain_p, fee1, fee2, value, hsh
+    cdef cptr sig = NULL, p = NULL, to = NULL, data = NULL, a = NULL, chain_p = NULL
+    cdef cptr fee1 = NULL, fee2 = NULL, value = NULL, hsh = NULL
     cdef size_t chain_n, fee1_n, fee2_n, value_n, start, body, inner, mark, j, tx_start, m
     cdef uint64_t g, nonce, gas, dlen, entries, nkeys, nh, na, a_nonce, total_entries = 0, total_keys = 0
     cdef uint64_t total_auths = 0, cid

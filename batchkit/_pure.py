@@ -47,6 +47,8 @@ def put_uvarint(out: bytearray, value: int) -> None:
 def get_uvarint(buf, pos: int, column: str) -> tuple[int, int]:
     """Read a canonical LEB128 uvarint (no redundant trailing 0x00 group, < 2^64)."""
     end = len(buf)
+    if pos < 0 or pos > end:
+        raise DecodeError("varint position out of range", offset=pos, column=column)
     value = 0
     shift = 0
     start = pos

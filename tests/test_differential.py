@@ -251,3 +251,13 @@ def test_roundtrip_oracle_catches_a_broken_pair(gen):
         return out[::-1], groups[::-1]
 
     assert roundtrip_oracle(txs[:10], None, _core.disassemble, reversed_assemble) is not None
+
+
+def test_uvarint_positions_out_of_range_are_decode_errors_in_both_twins():
+    from batchkit import _core, _pure
+    from batchkit.errors import DecodeError
+    for backend in (_core, _pure):
+        for pos in (-1, 3):
+            with pytest.raises(DecodeError):
+                backend.get_uvarint(b"\x01\x02", pos, "test")
+        assert backend.get_uvarint(b"\x01\x02", 1, "test") == (2, 2)

@@ -183,18 +183,15 @@ def _decompress(method: int, body: bytes, offset: int, cap: int = limits.MAX_DEC
             raise LimitExceededError("decompressed size", size, cap, offset=offset, column="body")
         if params.window_size > cap or params.dict_id != 0:
             raise DecodeError("zstd frame parameters out of range", offset=offset, column="body")
-        # The declared size is bounded above, and libzstd stops a frame that outgrows its declared size
-        # within one block, so this output is bounded by cap + 128 KiB.
-        dobj = zstandard.ZstdDecompressor(max_window_size=cap).decompressobj()
+        end = _zstd_frame_end(body, params.has_checksum, offset)
+        if end != len(body):
+            raise DecodeError("bytes after the zstd frame", offset=offset + end, column="body")
+        # One frame spans the body exactly and declares size <= cap: the one-shot call allocates exactly
+        # ``size`` and libzstd fails a frame whose content does not match its declared size.
         try:
-            out = dobj.decompress(body)
+            out = zstandard.ZstdDecompressor(max_window_size=cap).decompress(body)
         except zstandard.ZstdError as exc:
             raise DecodeError(f"corrupt zstd frame: {exc}", offset=offset, column="body") from exc
-        if not dobj.eof:
-            raise DecodeError("truncated zstd frame", offset=offset + len(body), column="body")
-        if dobj.unused_data:
-            raise DecodeError("bytes after the zstd frame", offset=offset + len(body) - len(dobj.unused_data),
-                              column="body")
         if len(out) != size:
             raise DecodeError("zstd frame size differs from its header", offset=offset, column="body")
         return out
@@ -212,6 +209,29 @@ def _decompress(method: int, body: bytes, offset: int, cap: int = limits.MAX_DEC
         raise DecodeError("bytes after the lzma stream", offset=offset + len(body) - len(dobj.unused_data),
                           column="body")
     return out
+
+
+def _zstd_frame_end(body: bytes, has_checksum: bool, offset: int) -> int:
+    """Where the zstd frame that starts ``body`` ends, from its block headers (RFC 8878, 3.1.1.2)."""
+    try:
+        pos = zstandard.frame_header_size(body)
+    except zstandard.ZstdError as exc:
+        raise DecodeError(f"bad zstd frame header: {exc}", offset=offset, column="body") from exc
+    while True:
+        if len(body) - pos < 3:
+            raise DecodeError("truncated zstd frame", offset=offset + len(body), column="body")
+        header = int.from_bytes(body[pos:pos + 3], "little")
+        block_type = (header >> 1) & 3
+        if block_type == 3:
+            raise DecodeError("reserved zstd block type", offset=offset + pos, column="body")
+        pos += 3 + (1 if block_type == 1 else header >> 3)
+        if pos > len(body):
+            raise DecodeError("truncated zstd frame", offset=offset + len(body), column="body")
+        if header & 1:
+            end = pos + (4 if has_checksum else 0)
+            if end > len(body):
+                raise DecodeError("truncated zstd frame", offset=offset + len(body), column="body")
+            return end
 
 
 @dataclass(frozen=True)
