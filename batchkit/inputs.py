@@ -157,10 +157,20 @@ class _Collector:
         self.index = 0  # position among all transactions of the input, skipped ones included
 
     def add_raw(self, raw: bytes, sender: Any, where: str) -> None:
+        self._add(lambda index: (parse_tx(raw, index), raw)[1], sender, where)
+
+    def add_rpc(self, obj: Any, where: str) -> None:
+        if not isinstance(obj, dict):
+            raise InputError(f"{where}: the block lists transaction hashes, not transaction objects "
+                             "(fetch it with full transactions)", index=self.index)
+        self._add(lambda index: from_rpc(obj, index).encode(), obj.get("from"), where)
+
+    def _add(self, build, sender: Any, where: str) -> None:
+        """Add the raw transaction ``build(index)`` returns (it validates), or count it as skipped."""
         index = self.index
         self.index += 1
         try:
-            parse_tx(raw, index)
+            raw = build(index)
         except UnsupportedTransactionError:
             if not self.skip_unsupported:
                 raise
@@ -170,24 +180,6 @@ class _Collector:
             raise InputError(f"{where}: {_reason(exc, index)}", index=index) from None
         self.raws.append(raw)
         self.senders.append(_sender(sender, where, index))
-
-    def add_rpc(self, obj: Any, where: str) -> None:
-        index = self.index
-        if not isinstance(obj, dict):
-            raise InputError(f"{where}: the block lists transaction hashes, not transaction objects "
-                             "(fetch it with full transactions)", index=index)
-        self.index += 1
-        try:
-            tx = from_rpc(obj, index)
-        except UnsupportedTransactionError:
-            if not self.skip_unsupported:
-                raise
-            self.skipped += 1
-            return
-        except InputError as exc:
-            raise InputError(f"{where}: {_reason(exc, index)}", index=index) from None
-        self.raws.append(tx.encode())
-        self.senders.append(_sender(obj.get("from"), where, index))
 
     def result(self) -> Transactions:
         senders = self.senders if self.senders and all(s is not None for s in self.senders) else None

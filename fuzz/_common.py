@@ -15,11 +15,10 @@ NSTREAMS = 20
 
 
 def _uvarint(value: int) -> bytes:
+    from batchkit import _pure  # imported late: the targets instrument batchkit before importing it
+
     out = bytearray()
-    while value >= 0x80:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
+    _pure.put_uvarint(out, value)
     return bytes(out)
 
 

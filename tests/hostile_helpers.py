@@ -163,10 +163,7 @@ def bit_flips(data: bytes):
 
 def uvarint(value: int) -> bytes:
     out = bytearray()
-    while value >= 0x80:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
+    _pure.put_uvarint(out, value)
     return bytes(out)
 
 
