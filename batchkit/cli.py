@@ -60,11 +60,21 @@ def read_payload(path: str) -> bytes:
 
 
 def _read_any_payload(path: str) -> bytes:
-    """A payload file, stdin, or a directory of blobs written by ``compress --to blobs``."""
+    """A payload file, stdin, a directory of blobs written by ``compress --to blobs``, or calldata frames
+    written by ``compress --to calldata`` (PREFIX, or PREFIX.000, PREFIX.001, ... when split)."""
+    from . import calldata
     if path != "-" and Path(path).is_dir():
         from .blob import read_blob_dir
         return read_blob_dir(path)
-    return read_payload(path)
+    if path != "-" and not Path(path).exists() and Path(f"{path}.000").exists():
+        names = []
+        while Path(f"{path}.{len(names):03d}").exists() and len(names) <= calldata.MAX_FRAMES:
+            names.append(f"{path}.{len(names):03d}")
+        return calldata.unframe([read_payload(name) for name in names])
+    data = read_payload(path)
+    if data[:1] and data[0] & 0x7F == calldata.CALLDATA_VERSION:  # a calldata frame, never the payload magic
+        return calldata.unframe([data])
+    return data
 
 
 def _level(text: str) -> str | int:
@@ -213,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target-blobs", type=int, metavar="N",
                    help="cut the input into payloads that each fill N blobs (files PREFIX.000, PREFIX.001, ...)")
 
-    p = sub.add_parser("decompress", help="payload (file, - or blob directory) -> JSONL of raw and hash")
+    p = sub.add_parser("decompress", help="payload (file, -, blob directory or calldata frames) -> JSONL")
     p.add_argument("input")
     p.add_argument("-o", "--output", help="output JSONL (default stdout)")
 

@@ -98,3 +98,26 @@ def test_missing_input_file_is_a_clean_error(tmp_path, capsys):
 def test_python_dash_m_and_the_console_script_agree(txs_file):
     proc = subprocess.run([sys.executable, "-m", "batchkit", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and "batchkit" in proc.stdout
+
+
+def test_calldata_frames_round_trip_through_the_cli(tmp_path, txs_file, generated_raws):
+    frames = tmp_path / "frames"
+    assert main(["compress", str(txs_file), "--to", "calldata", "-o", str(frames)]) == 0
+    assert frames.read_bytes()[0] == 0x01
+    back = tmp_path / "back.jsonl"
+    assert main(["decompress", str(frames), "-o", str(back)]) == 0
+    assert [bytes.fromhex(json.loads(line)["raw"][2:]) for line in back.read_text().splitlines()] \
+        == generated_raws[:150]
+    assert main(["verify", str(txs_file), str(frames)]) == 0
+
+
+def test_split_calldata_frames_are_written_and_read_back_in_order(tmp_path, txs_file, generated_raws, monkeypatch):
+    from batchkit import calldata
+    monkeypatch.setattr(calldata, "MAX_FRAME_PAYLOAD", 20_000)
+    prefix = tmp_path / "frames"
+    assert main(["compress", str(txs_file), "--to", "calldata", "-o", str(prefix)]) == 0
+    parts = sorted(tmp_path.glob("frames.*"))
+    assert len(parts) > 1 and parts[0].name == "frames.000"
+    back = tmp_path / "back.jsonl"
+    assert main(["decompress", str(prefix), "-o", str(back)]) == 0
+    assert len(back.read_text().splitlines()) == 150
