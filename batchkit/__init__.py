@@ -8,10 +8,11 @@ True
 """
 
 from .api import compress, decompress, verify
+from .builder import BatchBuilder, build_payloads
 from .errors import (BatchkitError, DecodeError, InputError, LimitExceededError, UnsupportedTransactionError,
                      UnsupportedVersionError, VerificationError)
 
 __version__ = "0.1.0"
 
-__all__ = ["compress", "decompress", "verify", "BatchkitError", "DecodeError", "InputError",
+__all__ = ["compress", "decompress", "verify", "BatchBuilder", "build_payloads", "BatchkitError", "DecodeError", "InputError",
            "LimitExceededError", "UnsupportedTransactionError", "UnsupportedVersionError", "VerificationError"]
