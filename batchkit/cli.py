@@ -77,10 +77,6 @@ def _read_any_payload(path: str) -> bytes:
     return data
 
 
-def _level(text: str) -> str | int:
-    return int(text) if text.lstrip("-").isdigit() else text
-
-
 # --- commands ------------------------------------------------------------------------------------------------
 
 def cmd_compress(args) -> int:
@@ -97,7 +93,7 @@ def cmd_compress(args) -> int:
         senders = recover_senders(txs.raws)
     if args.target_blobs is not None:
         return _compress_to_targets(args, txs.raws, senders)
-    payload = compress(txs.raws, level=_level(args.level), senders=senders, verify=not args.no_verify,
+    payload = compress(txs.raws, level=args.level, senders=senders, verify=not args.no_verify,
                        recover=False)
     if args.to == "payload":
         with atomic_output(args.output, binary=True) as f:
@@ -129,7 +125,7 @@ def _compress_to_targets(args, raws: list[bytes], senders) -> int:
     from .builder import build_payloads
     if args.output in (None, "-"):
         raise InputError("--target-blobs writes several payloads: give -o PREFIX (files PREFIX.000, ...)")
-    payloads = build_payloads(raws, senders=senders, target_blobs=args.target_blobs, level=_level(args.level),
+    payloads = build_payloads(raws, senders=senders, target_blobs=args.target_blobs, level=args.level,
                               verify=not args.no_verify)
     written = []
     try:

@@ -18,10 +18,6 @@ from .format import v1
 __all__ = ["main_estimate", "estimate_input"]
 
 
-def _level(text):
-    return int(text) if isinstance(text, str) and text.lstrip("-").isdigit() else text
-
-
 def _read_bytes(path: str) -> bytes:
     from .limits import MAX_PAYLOAD_BYTES
     from .inputs import MAX_INPUT_BYTES
@@ -40,7 +36,7 @@ def estimate_input(args) -> tuple[bytes, int, int, cost.Comparison]:
     skipped = 0
     if data[:2] == v1.MAGIC:
         payload = data
-        n = v1.decode(payload).txs.__len__()
+        n = len(v1.decode(payload).txs)
     else:
         import io
         from .api import compress
@@ -49,7 +45,7 @@ def estimate_input(args) -> tuple[bytes, int, int, cost.Comparison]:
         skipped = txs.skipped
         if not txs.raws:
             raise InputError("no transactions in the input")
-        payload = compress(txs.raws, level=_level(args.level), senders=txs.senders, recover=True)
+        payload = compress(txs.raws, level=args.level, senders=txs.senders, recover=True)
         n = len(txs.raws)
     if n == 0:
         raise InputError("the payload holds no transactions")

@@ -77,7 +77,9 @@ class Decoded:
 
 
 def resolve_level(level: str | int) -> tuple[int, int, int]:
-    """``fast``/``default``/``max``, or an integer zstd level (1-22)."""
+    """``fast``/``default``/``max``, or an integer zstd level (1-22), also as a string of digits."""
+    if isinstance(level, str) and level.isdigit():
+        level = int(level)
     if isinstance(level, str):
         try:
             return LEVELS[level]
