@@ -915,3 +915,23 @@ def test_errors_inside_inner_helpers_propagate(backend):
     with pytest.raises(DecodeError) as info:
         backend.assemble(1, chain, s)
     assert info.value.column == "data"
+
+
+def test_zstd_bodies_are_walked_block_by_block_before_decompressing():
+    """The frame's end is found from its block headers (raw, RLE and compressed blocks, an optional
+    checksum): a body must be exactly one frame, and a reserved block type is malformed."""
+    columns = bytes(5000) + bytes(range(256)) * 40
+    for frame in (zstandard.ZstdCompressor(level=1, write_checksum=True).compress(columns),
+                  zstandard.ZstdCompressor(level=1).compress(bytes(300_000)),  # RLE blocks
+                  zstandard.ZstdCompressor(level=1).compress(os.urandom(3000))):  # a raw block
+        data = zstandard.ZstdDecompressor().decompress(frame)
+        assert v1._decompress(v1.METHOD_ZSTD, frame, 0) == data
+        with pytest.raises(DecodeError):
+            v1._decompress(v1.METHOD_ZSTD, frame[:-1], 0)
+        with pytest.raises(DecodeError):
+            v1._decompress(v1.METHOD_ZSTD, frame + b"\x00", 0)
+    frame = bytearray(zstandard.ZstdCompressor(level=1).compress(columns))
+    first_block = zstandard.frame_header_size(bytes(frame))
+    frame[first_block] |= 0x06  # block type 3: reserved
+    with pytest.raises(DecodeError):
+        v1._decompress(v1.METHOD_ZSTD, bytes(frame), 0)
