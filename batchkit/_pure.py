@@ -10,7 +10,9 @@ accepts, and ``assemble`` accepts only streams that ``disassemble`` could have p
 
 from __future__ import annotations
 
-from .errors import DecodeError, InputError, UnsupportedTransactionError
+from .errors import DecodeError, InputError, LimitExceededError, UnsupportedTransactionError
+from .limits import (MAX_ACCESS_LIST_ENTRIES, MAX_ADDRESSES, MAX_AUTHORIZATIONS, MAX_BLOB_HASHES_PER_TX,
+                     MAX_CALLDATA_BYTES, MAX_OUTPUT_BYTES, MAX_STORAGE_KEYS, MAX_TXS)
 
 #: Stream names in wire order (FORMAT.md describes each).
 STREAMS = ("kind", "parity", "sig", "chainx", "group", "nonce", "gas", "fee1", "fee2", "value", "to", "addr",
@@ -401,9 +403,6 @@ def _access_list(raw, item) -> list[tuple[bytes, list[bytes]]]:
 
 # --- assemble: streams -> envelopes ------------------------------------------------------------------
 
-from .limits import (MAX_ACCESS_LIST_ENTRIES, MAX_ADDRESSES, MAX_AUTHORIZATIONS, MAX_BLOB_HASHES_PER_TX,  # noqa: E402
-                     MAX_CALLDATA_BYTES, MAX_OUTPUT_BYTES, MAX_STORAGE_KEYS, MAX_TXS)
-from .errors import LimitExceededError  # noqa: E402
 
 
 def _rlp_len(n: int, short: int) -> bytes:
