@@ -170,3 +170,33 @@ from batchkit.corpora import generate_batch  # noqa: E402
 
 _GEN = [t.raw for t in generate_batch(600, seed=7)]
 _SMALL = _GEN[:12]
+
+
+@pytest.mark.parametrize("level", ["fast", "default", 19])
+def test_threads_compressing_at_once_give_the_serial_payloads(level, generated_raws, generated_senders):
+    import threading
+    batches = [(generated_raws[i:i + 100], generated_senders[i:i + 100]) for i in range(0, 600, 100)]
+    serial = [batchkit.compress(txs, level=level, senders=snd, verify=False) for txs, snd in batches]
+    results: dict[tuple[int, int], bytes] = {}
+    failures: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def work(worker: int) -> None:
+        try:
+            start.wait()
+            for round_ in range(3):
+                for i, (txs, snd) in enumerate(batches):
+                    results[worker, round_ * len(batches) + i] = batchkit.compress(txs, level=level, senders=snd,
+                                                                                   verify=False)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
+    assert len(results) == 4 * 3 * len(batches)
+    for (worker, k), payload in results.items():
+        assert payload == serial[k % len(batches)]

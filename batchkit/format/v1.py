@@ -28,6 +28,7 @@ subclasses) escapes. ``encode(decode(p).txs, senders=decode(p).groups)`` gives b
 from __future__ import annotations
 
 import lzma
+import threading
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -96,16 +97,25 @@ def _uvarint(value: int) -> bytes:
     return bytes(out)
 
 
-_ZSTD_CACHE: dict[int, zstandard.ZstdCompressor] = {}
+#: One ``ZstdCompressor`` per level *per thread*: a python-zstandard compressor must not be used by two
+#: threads at once (concurrent ``compress`` calls on one object crash the process).
+_ZSTD_LOCAL = threading.local()
+
+
+def _zstd_compressor(level: int) -> zstandard.ZstdCompressor:
+    cache = getattr(_ZSTD_LOCAL, "compressors", None)
+    if cache is None:
+        cache = _ZSTD_LOCAL.compressors = {}
+    cctx = cache.get(level)
+    if cctx is None:
+        cctx = cache[level] = zstandard.ZstdCompressor(level=level, write_content_size=True,
+                                                       write_checksum=False, write_dict_id=False)
+    return cctx
 
 
 def _compress(method: int, param: int, data: bytes) -> bytes:
     if method == METHOD_ZSTD:
-        cctx = _ZSTD_CACHE.get(param)
-        if cctx is None:
-            cctx = _ZSTD_CACHE[param] = zstandard.ZstdCompressor(level=param, write_content_size=True,
-                                                                 write_checksum=False, write_dict_id=False)
-        return cctx.compress(data)
+        return _zstd_compressor(param).compress(data)
     if method == METHOD_LZMA:
         return lzma.compress(data, format=lzma.FORMAT_RAW, filters=LZMA_FILTERS)
     return data
