@@ -8,7 +8,7 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 checked = os.environ.get("BATCHKIT_BOUNDSCHECK") == "1"
-extensions = [Extension("batchkit._core", ["batchkit/_core.pyx"], extra_compile_args=["-O3"])]
+extensions = [Extension("batchkit.format._core", ["batchkit/format/_core.pyx"], extra_compile_args=["-O3"])]
 setup(
     ext_modules=cythonize(
         extensions,

@@ -7,12 +7,11 @@ EIP-4844 blobs), and back.
 True
 """
 
+from ._version import __version__
 from .api import compress, decompress, verify
 from .builder import BatchBuilder, build_payloads
 from .errors import (BatchkitError, DecodeError, InputError, LimitExceededError, UnsupportedTransactionError,
                      UnsupportedVersionError, VerificationError)
-
-__version__ = "0.1.0"
 
 __all__ = ["compress", "decompress", "verify", "BatchBuilder", "build_payloads", "BatchkitError", "DecodeError", "InputError",
            "LimitExceededError", "UnsupportedTransactionError", "UnsupportedVersionError", "VerificationError"]

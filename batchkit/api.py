@@ -4,23 +4,14 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from .errors import InputError, VerificationError
+from .coerce import parse_api_tx, sender_labels
+from .errors import VerificationError
 from .format import v1
-from .inputs import parse_api_tx, parse_sender
+from .senders import recover_senders
 
 
 def _normalize(txs: Iterable) -> list[bytes]:
     return [tx if type(tx) is bytes else parse_api_tx(tx, index=i, validate=False) for i, tx in enumerate(txs)]
-
-
-def _sender_labels(senders: Sequence, n: int) -> list[int]:
-    if len(senders) != n:
-        raise InputError(f"{len(senders)} senders for {n} transactions")
-    labels: dict[bytes, int] = {}
-    out = []
-    for i, s in enumerate(senders):
-        out.append(labels.setdefault(parse_sender(s, i), len(labels)))
-    return out
 
 
 def compress(txs: Iterable, *, level: str | int = "default", senders: Sequence | None = None,
@@ -39,10 +30,9 @@ def compress(txs: Iterable, *, level: str | int = "default", senders: Sequence |
     """
     raws = _normalize(txs)
     if senders is not None:
-        labels = _sender_labels(senders, len(raws))
+        labels = sender_labels(senders, len(raws))
     elif recover and raws:
-        from .senders import recover_senders
-        labels = _sender_labels(recover_senders(raws), len(raws))
+        labels = sender_labels(recover_senders(raws), len(raws))
     else:
         labels = None
     payload = v1.encode(raws, labels, level)

@@ -23,9 +23,10 @@ from typing import Sequence
 
 import brotli
 
-from ._backend import core
+from .coerce import sender_labels
 from .errors import InputError
 from .format import v1
+from .format._backend import core
 
 __all__ = ["marginal_sizes", "op_fastlz_estimate", "fastlz_length", "arbitrum_estimate", "attribution_report"]
 
@@ -36,12 +37,7 @@ OP_SCALE = 1_000_000
 
 
 def _labels(senders, n):
-    if senders is None:
-        return None
-    if len(senders) != n:
-        raise InputError(f"{len(senders)} senders for {n} transactions")
-    table: dict[bytes, int] = {}
-    return [table.setdefault(bytes(s), len(table)) for s in senders]
+    return None if senders is None else sender_labels(senders, n)
 
 
 def _size(raws, labels, level) -> int:

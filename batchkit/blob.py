@@ -32,7 +32,7 @@ enough that a decoder's work is bounded.
 
 Strictness (every accepted input has exactly one encoding: ``encode_blobs(decode_blobs(x)) == x``):
 each blob is exactly 131,072 bytes; the version byte is known (else ``UnsupportedVersionError``); no element
-is >= ``BLS_MODULUS`` and none has its top two bits set; the length fits under ``MAX_PAYLOAD_BYTES``; the
+is >= ``BLS_MODULUS`` and none has its top two bits set; the length fits under ``MAX_BLOB_PAYLOAD_BYTES``; the
 number of blobs is exactly what the length needs (a trailing blob carrying nothing is an error); every
 stream byte past the payload is zero. Errors are :class:`~batchkit.errors.DecodeError` with ``column``
 ``"blob[i]"`` and ``offset`` the raw byte offset inside that blob.
@@ -65,7 +65,6 @@ import json
 import os
 import re
 import shutil
-import stat
 import tempfile
 import threading
 from typing import Any, Sequence
@@ -77,10 +76,12 @@ from .errors import (
     UnsupportedVersionError,
     VerificationError,
 )
+from .files import read_bounded
+from .limits import MAX_BLOB_PAYLOAD_BYTES, MAX_BLOBS, MAX_MANIFEST_BYTES
 
 __all__ = [
     "BLS_MODULUS", "FIELD_ELEMENTS_PER_BLOB", "BYTES_PER_FIELD_ELEMENT", "BLOB_SIZE", "BLOB_VERSION",
-    "HEADER_SIZE", "USABLE_BYTES_PER_BLOB", "BLOB_CAPACITY", "MAX_BLOBS", "MAX_PAYLOAD_BYTES",
+    "HEADER_SIZE", "USABLE_BYTES_PER_BLOB", "BLOB_CAPACITY", "MAX_BLOBS", "MAX_BLOB_PAYLOAD_BYTES",
     "VERSIONED_HASH_VERSION_KZG", "blobs_needed", "encode_blobs", "decode_blobs", "commitment",
     "versioned_hash", "proof", "verify_blob", "write_blob_dir", "read_blob_dir",
 ]
@@ -105,11 +106,7 @@ _ROUND_RAW = _ROUND_ELEMENTS * BYTES_PER_FIELD_ELEMENT  # 128
 USABLE_BYTES_PER_BLOB = _ROUND_BYTES * _ROUNDS
 #: Payload bytes a single blob carries: 130,048 - 4 = 130,044.
 BLOB_CAPACITY = USABLE_BYTES_PER_BLOB - HEADER_SIZE
-#: Most blobs one payload may span (see the module docstring).
-MAX_BLOBS = 64
-#: Largest payload: 64 x 130,048 - 4 = 8,323,068 bytes (fits the u24 length).
-MAX_PAYLOAD_BYTES = MAX_BLOBS * USABLE_BYTES_PER_BLOB - HEADER_SIZE
-assert MAX_PAYLOAD_BYTES < 1 << 24
+assert MAX_BLOB_PAYLOAD_BYTES == MAX_BLOBS * USABLE_BYTES_PER_BLOB - HEADER_SIZE < 1 << 24  # fits the u24 length
 
 #: First byte of a KZG versioned hash (EIP-4844).
 VERSIONED_HASH_VERSION_KZG = 0x01
@@ -121,8 +118,6 @@ KZG_PRECOMPUTE = 0
 _TRUSTED_SETUP_RESOURCE = ("eth_account", "typed_transactions/blob_transactions/kzg_trusted_setup.txt")
 
 MANIFEST_NAME = "manifest.json"
-#: Largest manifest read_blob_dir accepts (a 64-blob manifest with proofs is about 25 KB).
-MAX_MANIFEST_BYTES = 1 << 20
 MANIFEST_VERSION = BLOB_VERSION
 
 
@@ -134,12 +129,12 @@ def blob_file_name(index: int) -> str:
 def blobs_needed(n_bytes: int) -> int:
     """Number of blobs a payload of ``n_bytes`` needs: ``ceil((n_bytes + 4) / 130048)``, at least 1.
 
-    Raises InputError if ``n_bytes`` is negative or above ``MAX_PAYLOAD_BYTES``.
+    Raises InputError if ``n_bytes`` is negative or above ``MAX_BLOB_PAYLOAD_BYTES``.
     """
     if isinstance(n_bytes, bool) or not isinstance(n_bytes, int) or n_bytes < 0:
         raise InputError(f"payload size must be a non-negative integer, got {n_bytes!r}")
-    if n_bytes > MAX_PAYLOAD_BYTES:
-        raise InputError(f"payload of {n_bytes} bytes exceeds the blob limit of {MAX_PAYLOAD_BYTES} bytes "
+    if n_bytes > MAX_BLOB_PAYLOAD_BYTES:
+        raise InputError(f"payload of {n_bytes} bytes exceeds the blob limit of {MAX_BLOB_PAYLOAD_BYTES} bytes "
                          f"({MAX_BLOBS} blobs)")
     return -(-(n_bytes + HEADER_SIZE) // USABLE_BYTES_PER_BLOB)
 
@@ -220,7 +215,7 @@ def encode_blobs(payload: bytes, *, verify: bool = True) -> list[bytes]:
     """Pack ``payload`` into ``blobs_needed(len(payload))`` blobs of 131,072 bytes (layout in the module doc).
 
     ``verify`` (on by default) decodes the blobs again and raises VerificationError if that does not give
-    back the payload. Raises InputError for a payload that is not bytes-like or is over MAX_PAYLOAD_BYTES.
+    back the payload. Raises InputError for a payload that is not bytes-like or is over MAX_BLOB_PAYLOAD_BYTES.
 
     >>> [len(b) for b in encode_blobs(b"hello")]
     [131072]
@@ -247,7 +242,7 @@ def decode_blobs(blobs: Sequence[bytes | bytearray | memoryview]) -> bytes:
     """Unpack the payload from ``blobs`` (a list or tuple, in order), strictly (see the module docstring).
 
     Raises UnsupportedVersionError for an unknown version byte, LimitExceededError for too many blobs or a
-    length over MAX_PAYLOAD_BYTES, and DecodeError for anything else; no other exception escapes.
+    length over MAX_BLOB_PAYLOAD_BYTES, and DecodeError for anything else; no other exception escapes.
     """
     if not isinstance(blobs, (list, tuple)):
         raise DecodeError(f"blobs must be a list or tuple of blobs, not {type(blobs).__name__}")
@@ -267,8 +262,8 @@ def decode_blobs(blobs: Sequence[bytes | bytearray | memoryview]) -> bytes:
 
     stream0 = _unpack(first)
     length = int.from_bytes(stream0[1:HEADER_SIZE], "big")
-    if length > MAX_PAYLOAD_BYTES:
-        raise LimitExceededError("payload length", length, MAX_PAYLOAD_BYTES, offset=2, column="blob[0]")
+    if length > MAX_BLOB_PAYLOAD_BYTES:
+        raise LimitExceededError("payload length", length, MAX_BLOB_PAYLOAD_BYTES, offset=2, column="blob[0]")
     needed = -(-(length + HEADER_SIZE) // USABLE_BYTES_PER_BLOB)
     if needed > len(raw):
         raise DecodeError(f"length header declares {length} payload bytes but {len(raw)} blob(s) carry at most "
@@ -453,22 +448,20 @@ def _manifest_int(obj: dict, key: str, column: str, *, required: bool) -> int | 
     return value
 
 
-def _read_bounded(path: str, size_limit: int, exact: bool, column: str) -> bytes:
+def _read_file(path: str, size_limit: int, exact: bool, column: str) -> bytes:
     """Read a regular file of exactly ``size_limit`` bytes (``exact``) or at most that many."""
+    def too_big(size: int) -> DecodeError:
+        if exact:
+            return DecodeError(f"file must be exactly {size_limit} bytes, is {size}", column=column)
+        return LimitExceededError("file size", size, size_limit, column=column)
+
     try:
-        with open(path, "rb") as f:
-            st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                raise DecodeError("not a regular file", column=column)
-            if exact and st.st_size != size_limit:
-                raise DecodeError(f"file must be exactly {size_limit} bytes, is {st.st_size}", column=column)
-            if not exact and st.st_size > size_limit:
-                raise LimitExceededError("file size", st.st_size, size_limit, column=column)
-            data = f.read(size_limit + 1)
+        data = read_bounded(path, size_limit, too_big,
+                            not_regular=lambda: DecodeError("not a regular file", column=column))
     except OSError as exc:
         raise DecodeError(f"cannot read: {exc}", column=column) from exc
-    if (exact and len(data) != size_limit) or len(data) > size_limit:
-        raise DecodeError("file changed size while being read", column=column)
+    if exact and len(data) != size_limit:
+        raise DecodeError(f"file must be exactly {size_limit} bytes, is {len(data)}", column=column)
     return data
 
 
@@ -482,7 +475,7 @@ def read_blob_dir(blob_dir: str | os.PathLike[str]) -> bytes:
     UnsupportedVersionError for an unknown manifest version and DecodeError for anything else.
     """
     base = os.fspath(blob_dir)
-    raw = _read_bounded(os.path.join(base, MANIFEST_NAME), MAX_MANIFEST_BYTES, False, "manifest")
+    raw = _read_file(os.path.join(base, MANIFEST_NAME), MAX_MANIFEST_BYTES, False, "manifest")
     try:
         manifest = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -506,7 +499,7 @@ def read_blob_dir(blob_dir: str | os.PathLike[str]) -> bytes:
             raise DecodeError("blob entry must be a JSON object", column=column)
         if entry.get("file") != blob_file_name(i):
             raise DecodeError(f"blob {i} must be in file {blob_file_name(i)!r}", column=column)
-        blobs.append(_read_bounded(os.path.join(base, blob_file_name(i)), BLOB_SIZE, True, f"blob[{i}]"))
+        blobs.append(_read_file(os.path.join(base, blob_file_name(i)), BLOB_SIZE, True, f"blob[{i}]"))
 
     payload = decode_blobs(blobs)
     if total != len(payload):

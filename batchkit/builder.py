@@ -40,11 +40,13 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from ._backend import core
-from .blob import MAX_PAYLOAD_BYTES, USABLE_BYTES_PER_BLOB, HEADER_SIZE
+from .blob import HEADER_SIZE, USABLE_BYTES_PER_BLOB
+from .coerce import SenderLabels, parse_sender
 from .errors import InputError, UnsupportedTransactionError, VerificationError
 from .format import v1
-from .inputs import parse_sender
+from .format._backend import core
+from .format.streams import NSTREAMS, SIG_STREAM
+from .limits import MAX_BLOB_PAYLOAD_BYTES
 
 __all__ = ["BatchBuilder", "build_payloads", "target_for_blobs", "MAX_CHECKS"]
 
@@ -74,9 +76,8 @@ DEFAULT_RATIO = 0.45
 ANCHOR_BAND = 0.5
 ANCHOR_SLACK = 400
 _SIG = 64
-_SIG_STREAM = core.STREAMS.index("sig")
 #: Upper bound of a payload's header plus the uvarint stream lengths of one transaction's columns.
-_OVERHEAD_BOUND = 48 + 3 * len(core.STREAMS)
+_OVERHEAD_BOUND = 48 + 3 * NSTREAMS
 
 
 def target_for_blobs(n_blobs: int) -> int:
@@ -107,8 +108,8 @@ class BatchBuilder:
             if not isinstance(target_bytes, int) or isinstance(target_bytes, bool) or target_bytes < 1:
                 raise InputError(f"target_bytes must be a positive integer, not {target_bytes!r}")
             target = target_bytes
-        if target > MAX_PAYLOAD_BYTES:
-            raise InputError(f"target of {target} bytes exceeds the payload limit of {MAX_PAYLOAD_BYTES}")
+        if target > MAX_BLOB_PAYLOAD_BYTES:
+            raise InputError(f"target of {target} bytes exceeds the payload limit of {MAX_BLOB_PAYLOAD_BYTES}")
         self.target = target
         self.level = level
         self.verify = verify
@@ -128,10 +129,8 @@ class BatchBuilder:
     # --- state ----------------------------------------------------------------------------------------
 
     def _clear_payload_state(self) -> None:
-        self._table: dict[bytes, int] = {}
-        self._lab = []
-        for s in self._senders:
-            self._lab.append(self._label(s))
+        self._labels = SenderLabels()
+        self._lab = [self._labels.label(s) for s in self._senders]
         self._U = sum(self._u)
         self._raw_bytes = sum(map(len, self._raws))
         self._anchor: tuple[int, int, int] | None = None   # (n, U, body) of a real compression
@@ -141,11 +140,6 @@ class BatchBuilder:
         self._cache: tuple[int, bytes, tuple] | None = None  # (n, payload, streams) of the last fit
         self.compressions = 0
         self.probes = 0
-
-    def _label(self, sender: bytes | None) -> int:
-        if sender is None:
-            return -1 - len(self._lab)  # a label of its own: the nonce is stored whole
-        return self._table.setdefault(sender, len(self._table))
 
     def reset(self) -> None:
         """Drop every pending transaction (the calibration learned so far is kept)."""
@@ -215,7 +209,7 @@ class BatchBuilder:
             return
         self.probes += 1
         chain, streams = self._streams(n)
-        probe = len(v1._compress(v1.METHOD_ZSTD, PROBE_LEVEL, v1.pack_columns(streams)))
+        probe = len(v1.compress_body(v1.METHOD_ZSTD, PROBE_LEVEL, v1.pack_columns(streams)))
         self._probe = (n, U, self._k * probe)
 
     def _check(self, n: int) -> bool:
@@ -234,9 +228,8 @@ class BatchBuilder:
         except UnsupportedTransactionError as exc:
             raise UnsupportedTransactionError(exc.tx_type, index=index) from None
         except InputError as exc:
-            message = str(exc).split(": ", 1)[1] if exc.index is not None else str(exc)
-            raise InputError(message, index=index) from None
-        u = sum(map(len, streams)) - len(streams[_SIG_STREAM])
+            raise InputError(exc.reason, index=index) from None
+        u = sum(map(len, streams)) - len(streams[SIG_STREAM])
         if _SIG + u + _OVERHEAD_BOUND > self.target:
             alone = v1.encode_streams(1, *core.disassemble([raw], None), self.level)
             if len(alone) > self.target:
@@ -261,7 +254,7 @@ class BatchBuilder:
         self._raws.append(raw)
         self._senders.append(sender)
         self._u.append(u)
-        self._lab.append(self._label(sender))
+        self._lab.append(self._labels.label(sender))
         try:
             fits = self._decide(n, n1, U1)
         except BaseException:
@@ -355,7 +348,7 @@ class BatchBuilder:
     def _learn_k(self, n: int, payload: bytes, streams: tuple) -> None:
         if not self._real_is_cheap:
             self.probes += 1
-            probe = len(v1._compress(v1.METHOD_ZSTD, PROBE_LEVEL, v1.pack_columns(streams)))
+            probe = len(v1.compress_body(v1.METHOD_ZSTD, PROBE_LEVEL, v1.pack_columns(streams)))
             self._k = (len(payload) - _SIG * n) / max(probe, 1)
 
 

@@ -38,10 +38,11 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from .errors import DecodeError, InputError, LimitExceededError, UnsupportedVersionError, VerificationError
+from .limits import MAX_CALLDATA_PAYLOAD_BYTES, MAX_FRAMES
 
 __all__ = [
     "CALLDATA_VERSION", "SPLIT_FLAG", "SINGLE_HEADER_SIZE", "SPLIT_HEADER_SIZE", "TX_GAS_CAP", "TX_BASE_GAS",
-    "FLOOR_GAS_PER_NONZERO_BYTE", "MAX_FRAME_SIZE", "MAX_FRAME_PAYLOAD", "MAX_FRAMES", "MAX_PAYLOAD_BYTES",
+    "FLOOR_GAS_PER_NONZERO_BYTE", "MAX_FRAME_SIZE", "MAX_FRAME_PAYLOAD", "MAX_FRAMES", "MAX_CALLDATA_PAYLOAD_BYTES",
     "frame", "unframe", "frames_needed",
 ]
 
@@ -64,23 +65,20 @@ FLOOR_GAS_PER_NONZERO_BYTE = 10 * 4
 MAX_FRAME_SIZE = (TX_GAS_CAP - TX_BASE_GAS) // FLOOR_GAS_PER_NONZERO_BYTE
 #: Payload bytes in one frame: 418,905 - 3 = 418,902 (also the most a single frame carries).
 MAX_FRAME_PAYLOAD = MAX_FRAME_SIZE - SPLIT_HEADER_SIZE
-#: Most frames one payload may span (the index and count are u8).
-MAX_FRAMES = 64
-#: Largest payload: 64 x 418,902 = 26,809,728 bytes.
-MAX_PAYLOAD_BYTES = MAX_FRAMES * MAX_FRAME_PAYLOAD
 
 assert TX_BASE_GAS + FLOOR_GAS_PER_NONZERO_BYTE * MAX_FRAME_SIZE <= TX_GAS_CAP
 assert TX_BASE_GAS + FLOOR_GAS_PER_NONZERO_BYTE * (MAX_FRAME_SIZE + 1) > TX_GAS_CAP
 assert MAX_FRAMES <= 0xFF
+assert MAX_CALLDATA_PAYLOAD_BYTES == MAX_FRAMES * MAX_FRAME_PAYLOAD
 
 
 def frames_needed(n_bytes: int) -> int:
     """Number of frames (transactions) a payload of ``n_bytes`` needs. Raises InputError above
-    MAX_PAYLOAD_BYTES or for a negative size."""
+    MAX_CALLDATA_PAYLOAD_BYTES or for a negative size."""
     if isinstance(n_bytes, bool) or not isinstance(n_bytes, int) or n_bytes < 0:
         raise InputError(f"payload size must be a non-negative integer, got {n_bytes!r}")
-    if n_bytes > MAX_PAYLOAD_BYTES:
-        raise InputError(f"payload of {n_bytes} bytes exceeds the calldata limit of {MAX_PAYLOAD_BYTES} bytes "
+    if n_bytes > MAX_CALLDATA_PAYLOAD_BYTES:
+        raise InputError(f"payload of {n_bytes} bytes exceeds the calldata limit of {MAX_CALLDATA_PAYLOAD_BYTES} bytes "
                          f"({MAX_FRAMES} frames)")
     if n_bytes <= MAX_FRAME_PAYLOAD:
         return 1
@@ -91,7 +89,7 @@ def frame(payload: bytes, *, verify: bool = True) -> list[bytes]:
     """Frame ``payload`` as transaction data: one frame ``0x01 ‖ payload`` if it fits, else split frames.
 
     ``verify`` (on by default) unframes the result and raises VerificationError on a mismatch.
-    Raises InputError for a payload that is not bytes-like or is over MAX_PAYLOAD_BYTES.
+    Raises InputError for a payload that is not bytes-like or is over MAX_CALLDATA_PAYLOAD_BYTES.
 
     >>> frame(b"abc")
     [b'\\x01abc']

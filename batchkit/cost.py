@@ -48,7 +48,7 @@ __all__ = [
     "Fork", "FORKS", "GAS_PER_BLOB", "MIN_BASE_FEE_PER_BLOB_GAS", "BLOB_BASE_COST", "TX_BASE_GAS",
     "STANDARD_TOKEN_COST", "FLOOR_COST_PER_TOKEN_7623", "FLOOR_COST_PER_BYTE_7976", "WEI_PER_GWEI",
     "WEI_PER_ETHER", "calldata_tokens", "calldata_gas", "fake_exponential", "blob_base_fee",
-    "blob_reserve_price", "next_excess_blob_gas", "blob_txs_needed", "blob_cost", "calldata_cost", "Comparison", "compare",
+    "blob_reserve_price", "next_excess_blob_gas", "blob_txs_needed", "blob_cost", "calldata_cost", "Comparison", "compare", "wei_to_eth",
     "parse_wei", "get_fork",
 ]
 
@@ -252,7 +252,8 @@ def blob_cost(n_blobs: int, *, base_fee: int, blob_base_fee: int, fork: str | Fo
 
 # --------------------------------------------------------------------------------------------- compare
 
-def _eth(wei: int) -> Decimal:
+def wei_to_eth(wei: int) -> Decimal:
+    """``wei`` in ether, exactly."""
     return Decimal(wei).scaleb(-18)
 
 
@@ -345,7 +346,7 @@ def compare(payload_bytes: bytes, n_txs: int, *, base_fee: int, blob_base_fee: i
     assert b_wei == tx_gas * base_fee + b_gas * bbf
 
     def usd(wei: int) -> Decimal | None:
-        return None if price is None else (_eth(wei) * price).quantize(Decimal("0.000001"))
+        return None if price is None else (wei_to_eth(wei) * price).quantize(Decimal("0.000001"))
 
     cheaper = "equal" if cd_wei == b_wei else ("blobs" if b_wei < cd_wei else "calldata")
     return Comparison(
@@ -353,7 +354,7 @@ def compare(payload_bytes: bytes, n_txs: int, *, base_fee: int, blob_base_fee: i
         blob_base_fee_source=source, calldata_frames=len(frames), calldata_gas=cd_gas, calldata_wei=cd_wei,
         blobs=n_blobs, blob_txs=txs, blob_tx_gas=tx_gas, blob_gas=b_gas, blob_wei=b_wei,
         calldata_wei_per_tx=cd_wei // n_txs, blob_wei_per_tx=b_wei // n_txs,
-        calldata_eth=_eth(cd_wei), blob_eth=_eth(b_wei), eth_usd=price,
+        calldata_eth=wei_to_eth(cd_wei), blob_eth=wei_to_eth(b_wei), eth_usd=price,
         calldata_usd=usd(cd_wei), blob_usd=usd(b_wei), cheaper=cheaper,
     )
 

@@ -12,15 +12,17 @@ class BatchkitError(Exception):
 
 
 class InputError(BatchkitError, ValueError):
-    """Input that is not a valid signed transaction, or a file that is not in a known input shape.
+    """Input that is not a valid signed transaction, an argument out of range, or a file that is not in a
+    known input shape.
 
-    ``index`` is the position of the offending transaction (or line) when known.
+    ``reason`` is what is wrong; ``index`` the position of the offending transaction when known (the
+    message then starts with ``transaction <index>:``). Re-raise with more context from these attributes,
+    never by cutting the message apart.
     """
 
-    def __init__(self, message: str, *, index: int | None = None):
-        if index is not None:
-            message = f"transaction {index}: {message}"
-        super().__init__(message)
+    def __init__(self, reason: str, *, index: int | None = None):
+        super().__init__(reason if index is None else f"transaction {index}: {reason}")
+        self.reason = reason
         self.index = index
 
 

@@ -1,10 +1,12 @@
-"""Decoder limits: documented constants, checked before anything is allocated.
+"""Every limit batchkit enforces: documented constants, checked before anything is allocated.
 
 Every count in a payload is also checked against the bytes left in its stream, so no count can promise
-more items than there are bytes; these limits bound what a *valid-looking* payload may ask for.
+more items than there are bytes; these limits bound what a *valid-looking* input may ask for.
 """
 
-#: Largest payload (compressed, with header) a decoder accepts.
+# --- the v1 decoder (format/) ------------------------------------------------------------------------
+
+#: Largest payload (compressed, with header) the decoder accepts, and the most the CLI reads as one.
 MAX_PAYLOAD_BYTES = 16 * 1024 * 1024
 #: Largest total of the decompressed streams of one payload (the zstd output cap).
 MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024
@@ -23,3 +25,24 @@ MAX_STORAGE_KEYS = 1_000_000
 MAX_AUTHORIZATIONS = 100_000
 #: Blob versioned hashes of one type-3 transaction.
 MAX_BLOB_HASHES_PER_TX = 64
+
+# --- posting (blob.py, calldata.py) -----------------------------------------------------------------
+
+#: Most blobs one payload may span.
+MAX_BLOBS = 64
+#: Largest payload blobs carry: 64 blobs of 130,048 usable bytes, less the 4-byte blob header
+#: (8,323,068 bytes; ``blob.py`` checks the figure against its geometry).
+MAX_BLOB_PAYLOAD_BYTES = MAX_BLOBS * 130_048 - 4
+#: Largest blob manifest ``read_blob_dir`` reads (a 64-blob manifest with proofs is about 25 KB).
+MAX_MANIFEST_BYTES = 1 << 20
+#: Most calldata frames one payload may span (a frame's index and count are u8).
+MAX_FRAMES = 64
+#: Largest payload calldata frames carry: 64 frames of 418,902 payload bytes (26,809,728 bytes;
+#: ``calldata.py`` derives the frame size from the gas rules and checks the figure).
+MAX_CALLDATA_PAYLOAD_BYTES = MAX_FRAMES * 418_902
+
+# --- input files (readers/) ---------------------------------------------------------------------------
+
+#: The most bytes read from one transactions file (1 GiB). About 4 million mainnet-sized transactions:
+#: far more than any batch, and small enough that a mistaken path (a disk image, /dev/zero) fails fast.
+MAX_INPUT_BYTES = 1 << 30

@@ -94,7 +94,7 @@ def recover_senders(raws: list[bytes], *, workers: int | None = None) -> list[by
     if workers is None:
         workers = default_workers()
     if workers < 1:
-        raise ValueError(f"workers must be at least 1, not {workers}")
+        raise InputError(f"workers must be at least 1, not {workers}")
     if workers == 1 or len(raws) < POOL_THRESHOLD:
         return [recover_sender(raw, index=i) for i, raw in enumerate(raws)]
 

@@ -1,6 +1,6 @@
 """Stage 2: columns. ``v1.pack_columns`` alone, and ``core.disassemble`` then ``v1.pack_columns``."""
 
-from batchkit._backend import core
+from batchkit.format._backend import core
 from batchkit.format import v1
 
 from conftest import record

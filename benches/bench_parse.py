@@ -1,7 +1,7 @@
 """Stage 1: reading transactions. ``tx.parse_tx`` (the strict Python model) and ``core.disassemble``
 (the compiled envelope walk into columns) over the whole batch."""
 
-from batchkit._backend import core
+from batchkit.format._backend import core
 from batchkit.tx import parse_tx
 
 from conftest import record

@@ -1,7 +1,7 @@
 """Stage 5: ``core.assemble``, rebuilding the signed transactions from decompressed columns."""
 
 import batchkit
-from batchkit._backend import core
+from batchkit.format._backend import core
 from batchkit.format import v1
 
 from conftest import record

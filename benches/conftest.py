@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from batchkit.api import _sender_labels
+from batchkit.coerce import sender_labels
 from batchkit.corpora import batches, generate_batch, load_all, shared_corpora_dir
 from batchkit.senders import recover_senders
 
@@ -64,7 +64,7 @@ def batch(request) -> Batch:
     if raws is None:
         pytest.skip("the shared corpora (../shared/corpora or $BATCHKIT_CORPORA) are not present")
     senders = recover_senders(raws)
-    return Batch(request.param, raws, senders, _sender_labels(senders, len(raws)))
+    return Batch(request.param, raws, senders, sender_labels(senders, len(raws)))
 
 
 @pytest.fixture(params=LEVELS)

@@ -15,7 +15,7 @@ NSTREAMS = 20
 
 
 def _uvarint(value: int) -> bytes:
-    from batchkit import _pure  # imported late: the targets instrument batchkit before importing it
+    from batchkit.format import _pure  # imported late: the targets instrument batchkit before importing it
 
     out = bytearray()
     _pure.put_uvarint(out, value)

@@ -11,7 +11,7 @@ import atheris
 import _common
 
 with atheris.instrument_imports(include=["batchkit"]):
-    from batchkit import _core, _pure
+    from batchkit.format import _core, _pure
 
 from hostile_helpers import assemble_diff
 

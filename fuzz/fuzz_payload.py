@@ -12,7 +12,7 @@ import _common  # noqa: F401 - sys.path
 
 with atheris.instrument_imports(include=["batchkit"]):
     import batchkit
-    from batchkit._backend import core
+    from batchkit.format._backend import core
     from batchkit.format import v1
 
 from hostile_helpers import payload_oracle

@@ -8,7 +8,8 @@ import sys
 import _common
 
 import batchkit
-from batchkit import _pure, blob, calldata
+from batchkit import blob, calldata
+from batchkit.format import _pure
 from batchkit.corpora import batches, generate_batch, load_all, shared_corpora_dir
 
 HERE = os.path.dirname(os.path.abspath(__file__))

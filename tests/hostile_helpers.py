@@ -15,11 +15,11 @@ import sys
 import textwrap
 from typing import Callable, Sequence
 
-from batchkit import _pure
+from batchkit.format import _pure
 from batchkit.errors import DecodeError, InputError
 
 try:
-    from batchkit import _core
+    from batchkit.format import _core
 except ImportError:  # pragma: no cover - test_hostile fails on it unless pure python was requested
     _core = None
 

@@ -228,7 +228,7 @@ def test_span_batch_trailing_byte_stray_bit_and_long_varint_are_rejected():
     with pytest.raises(DecodeError, match="bits above"):
         op.decode_span_batch(bytes(stray), 1)
     padded = wire[:1] + b"\x80\x00" + wire[2:]  # rel_timestamp 0 written in two bytes
-    with pytest.raises(DecodeError, match="non-minimal"):
+    with pytest.raises(DecodeError, match="non-canonical"):
         op.decode_span_batch(padded, 1)
 
 

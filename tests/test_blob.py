@@ -18,7 +18,7 @@ from batchkit.blob import (
     BLOB_SIZE,
     BLS_MODULUS,
     MAX_BLOBS,
-    MAX_PAYLOAD_BYTES,
+    MAX_BLOB_PAYLOAD_BYTES,
     USABLE_BYTES_PER_BLOB,
     blobs_needed,
     decode_blobs,
@@ -57,18 +57,18 @@ def test_capacity_constants_follow_from_254_bits_per_element():
     assert USABLE_BYTES_PER_BLOB == 254 * 4096 // 8 == 127 * 1024 == 130048
     assert BLOB_CAPACITY == 130048 - 4 == 130044 >= 130_000
     assert MAX_BLOBS == 64
-    assert MAX_PAYLOAD_BYTES == 64 * 130048 - 4 == 8_323_068 < 2**24
+    assert MAX_BLOB_PAYLOAD_BYTES == 64 * 130048 - 4 == 8_323_068 < 2**24
 
 
 @pytest.mark.parametrize("n, expected", [
     (0, 1), (1, 1), (BLOB_CAPACITY, 1), (BLOB_CAPACITY + 1, 2),
-    (2 * 130048 - 4, 2), (2 * 130048 - 3, 3), (MAX_PAYLOAD_BYTES, 64),
+    (2 * 130048 - 4, 2), (2 * 130048 - 3, 3), (MAX_BLOB_PAYLOAD_BYTES, 64),
 ])
 def test_blobs_needed_at_the_edges(n, expected):
     assert blobs_needed(n) == expected
 
 
-@pytest.mark.parametrize("bad", [-1, MAX_PAYLOAD_BYTES + 1, 1.5, "3", True])
+@pytest.mark.parametrize("bad", [-1, MAX_BLOB_PAYLOAD_BYTES + 1, 1.5, "3", True])
 def test_blobs_needed_rejects_bad_sizes(bad):
     with pytest.raises(InputError):
         blobs_needed(bad)
@@ -100,7 +100,7 @@ def test_encode_accepts_bytearray_and_memoryview_and_rejects_non_bytes():
     with pytest.raises(InputError):
         encode_blobs("text")  # type: ignore[arg-type]
     with pytest.raises(InputError):
-        encode_blobs(bytes(MAX_PAYLOAD_BYTES + 1))
+        encode_blobs(bytes(MAX_BLOB_PAYLOAD_BYTES + 1))
 
 
 def test_layout_of_the_first_round_matches_the_docstring():
@@ -209,7 +209,7 @@ def test_length_header_larger_than_the_blobs_is_rejected():
     over_limit = bytearray(one[0])
     over_limit[2:5] = b"\xff\xff\xff"
     err = rejects([bytes(over_limit)], LimitExceededError, offset=2)
-    assert (err.value, err.limit) == (2**24 - 1, MAX_PAYLOAD_BYTES)
+    assert (err.value, err.limit) == (2**24 - 1, MAX_BLOB_PAYLOAD_BYTES)
 
 
 def test_dropping_the_last_blob_is_rejected():
@@ -242,7 +242,7 @@ def test_too_many_blobs_is_rejected_before_any_blob_is_read():
 
 
 def test_max_blobs_round_trip_and_bijection_at_the_limit():
-    p = payload_of(MAX_PAYLOAD_BYTES, 3)
+    p = payload_of(MAX_BLOB_PAYLOAD_BYTES, 3)
     blobs = encode_blobs(p)
     assert len(blobs) == MAX_BLOBS
     assert decode_blobs(blobs) == p

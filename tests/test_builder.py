@@ -102,13 +102,13 @@ def test_seal_of_nothing_is_an_error():
 def test_compressions_per_payload_are_bounded(batch, monkeypatch):
     raws, senders = batch
     calls = []
-    real = v1._compress
+    real = v1.compress_body
 
     def counting(method, param, data):
         calls.append((method, param))
         return real(method, param, data)
 
-    monkeypatch.setattr(v1, "_compress", counting)
+    monkeypatch.setattr(v1, "compress_body", counting)
     b = BatchBuilder(target_bytes=TARGET)
     per_payload = []
     for raw, sender in zip(raws, senders):

@@ -45,7 +45,7 @@ def test_frame_size_is_derived_from_the_7825_cap_at_the_7623_floor():
     assert 21_000 + 40 * 418_905 == 16_777_200 <= 2**24 < 21_000 + 40 * 418_906
     assert MAX_FRAME_PAYLOAD == 418_905 - 3 == 418_902
     assert MAX_FRAMES == 64
-    assert calldata.MAX_PAYLOAD_BYTES == 64 * 418_902
+    assert calldata.MAX_CALLDATA_PAYLOAD_BYTES == 64 * 418_902
 
 
 def test_worst_case_frames_fit_one_transaction_at_the_floor():

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import batchkit
-from batchkit import _core, _pure
+from batchkit.format import _core, _pure
 from batchkit.corpora import load_jsonl
 from batchkit.format import v1
 from batchkit.tx import parse_tx

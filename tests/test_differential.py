@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from batchkit import _pure, tx
+from batchkit import tx
+from batchkit.format import _pure
 from batchkit.corpora import generate_batch
 
 from hostile_helpers import (_core, assemble_diff, disassemble_diff, rlp_acceptance_diff, roundtrip_oracle,
@@ -254,7 +255,7 @@ def test_roundtrip_oracle_catches_a_broken_pair(gen):
 
 
 def test_uvarint_positions_out_of_range_are_decode_errors_in_both_twins():
-    from batchkit import _core, _pure
+    from batchkit.format import _core, _pure
     from batchkit.errors import DecodeError
     for backend in (_core, _pure):
         for pos in (-1, 3):

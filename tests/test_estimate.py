@@ -65,3 +65,27 @@ def test_missing_file_and_bad_payload_exit_2(tmp_path, capsys):
     bad.write_bytes(b"BK\x01garbage")
     assert main(["estimate", str(bad)]) == 2
     assert capsys.readouterr().err.count("\n") == 2
+
+
+@pytest.mark.parametrize("form", ["calldata", "blobs"])
+def test_posted_payload_is_costed_like_the_payload_file(txfile, tmp_path, capsys, form):
+    path, raws, senders = txfile
+    payload = compress(raws, senders=senders)
+    plain = tmp_path / "batch.bk"
+    plain.write_bytes(payload)
+    assert main(["estimate", str(plain), "--json"]) == 0
+    want = json.loads(capsys.readouterr().out)
+    posted = tmp_path / form
+    assert main(["compress", str(path), "--to", form, "-o", str(posted)]) == 0
+    capsys.readouterr()
+    assert main(["estimate", str(posted), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == want
+
+
+def test_estimate_takes_explicit_parameters(txfile):
+    from batchkit.estimate import estimate
+    _, raws, senders = txfile
+    payload = compress(raws, senders=senders)
+    result = estimate(payload, base_fee="3gwei", blob_base_fee=2 * 10**9)
+    assert (result.payload, result.transactions, result.skipped) == (payload, len(raws), 0)
+    assert result.comparison == cost.compare(payload, len(raws), base_fee=3 * 10**9, blob_base_fee=2 * 10**9)

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 import batchkit
-from batchkit import _pure
-from batchkit._backend import core
+from batchkit.format import _pure
+from batchkit.format._backend import core
 from batchkit.format import v1
 from batchkit.tx import keccak256
 

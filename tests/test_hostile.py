@@ -14,7 +14,8 @@ import pytest
 import zstandard
 
 import batchkit
-from batchkit import _backend, _pure, blob, calldata, cli, limits, tx
+from batchkit import blob, calldata, cli, limits, tx
+from batchkit.format import _backend, _pure
 from batchkit.baselines import FORMATS
 from batchkit.corpora import generate_batch
 from batchkit.errors import DecodeError, InputError, LimitExceededError, UnsupportedVersionError
@@ -925,13 +926,13 @@ def test_zstd_bodies_are_walked_block_by_block_before_decompressing():
                   zstandard.ZstdCompressor(level=1).compress(bytes(300_000)),  # RLE blocks
                   zstandard.ZstdCompressor(level=1).compress(os.urandom(3000))):  # a raw block
         data = zstandard.ZstdDecompressor().decompress(frame)
-        assert v1._decompress(v1.METHOD_ZSTD, frame, 0) == data
+        assert v1.decompress_body(v1.METHOD_ZSTD, frame, 0) == data
         with pytest.raises(DecodeError):
-            v1._decompress(v1.METHOD_ZSTD, frame[:-1], 0)
+            v1.decompress_body(v1.METHOD_ZSTD, frame[:-1], 0)
         with pytest.raises(DecodeError):
-            v1._decompress(v1.METHOD_ZSTD, frame + b"\x00", 0)
+            v1.decompress_body(v1.METHOD_ZSTD, frame + b"\x00", 0)
     frame = bytearray(zstandard.ZstdCompressor(level=1).compress(columns))
     first_block = zstandard.frame_header_size(bytes(frame))
     frame[first_block] |= 0x06  # block type 3: reserved
     with pytest.raises(DecodeError):
-        v1._decompress(v1.METHOD_ZSTD, bytes(frame), 0)
+        v1.decompress_body(v1.METHOD_ZSTD, bytes(frame), 0)

@@ -14,7 +14,9 @@ from coincurve import PrivateKey
 from eth_account import Account
 
 from batchkit.errors import InputError, UnsupportedTransactionError
-from batchkit.inputs import MAX_INPUT_BYTES, Transactions, parse_api_tx, read_transactions
+from batchkit.coerce import parse_api_tx
+from batchkit.limits import MAX_INPUT_BYTES
+from batchkit.readers import Transactions, read_transactions
 from batchkit.senders import recover_sender
 from batchkit.tx import BlobTx, LegacyTx, keccak256, parse_tx
 
@@ -216,12 +218,12 @@ def test_binary_garbage_and_missing_file(tmp_path):
 
 
 def test_input_larger_than_the_limit_is_rejected(monkeypatch, tmp_path):
-    import batchkit.inputs as inputs
+    from batchkit import limits
     text = "\n".join(_hx(r) for r in RAWS).encode()
-    monkeypatch.setattr(inputs, "MAX_INPUT_BYTES", len(text))
+    monkeypatch.setattr(limits, "MAX_INPUT_BYTES", len(text))
     assert len(read_transactions(io.BytesIO(text))) == len(RAWS)  # at the limit
     assert len(read_transactions(_write(tmp_path, text))) == len(RAWS)
-    monkeypatch.setattr(inputs, "MAX_INPUT_BYTES", len(text) - 1)
+    monkeypatch.setattr(limits, "MAX_INPUT_BYTES", len(text) - 1)
     with pytest.raises(InputError, match="MAX_INPUT_BYTES"):
         read_transactions(io.BytesIO(text))
     with pytest.raises(InputError, match="MAX_INPUT_BYTES"):

@@ -17,6 +17,7 @@ import brotli
 import zstandard
 
 from ..errors import DecodeError, InputError, LimitExceededError
+from ..format._backend import core
 from ..tx import Transaction, parse_tx
 
 
@@ -157,25 +158,8 @@ def write_uvarint(value: int, out: bytearray) -> None:
     out.append(value)
 
 
-def read_uvarint(data: bytes, pos: int, column: str) -> tuple[int, int]:
-    """Protobuf uvarint, at most 64 bits, minimal encoding (no trailing ``0x80 .. 0x00``)."""
-    value = shift = 0
-    start = pos
-    while True:
-        if pos >= len(data):
-            raise DecodeError("truncated varint", offset=start, column=column)
-        b = data[pos]
-        pos += 1
-        value |= (b & 0x7F) << shift
-        if b < 0x80:
-            if b == 0 and pos - start > 1:
-                raise DecodeError("non-minimal varint", offset=start, column=column)
-            if value >= 1 << 64:
-                raise DecodeError("varint overflows 64 bits", offset=start, column=column)
-            return value, pos
-        shift += 7
-        if shift >= 70:
-            raise DecodeError("varint longer than 10 bytes", offset=start, column=column)
+#: Protobuf uvarint, at most 64 bits, minimal encoding: the codec's own reader (one wording for every varint).
+read_uvarint = core.get_uvarint
 
 
 def rlp_header(data: bytes, pos: int, column: str) -> tuple[bool, int, int]:

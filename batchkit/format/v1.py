@@ -13,9 +13,9 @@ Grammar (FORMAT.md explains each part and what it saves)::
     body_a    = compress(columns_a)        one frame: the stream lengths and the small streams
     body_b    = compress(columns_b)        one frame: the bulk streams (addresses, calldata, keys, hashes)
     sigs      = 64 * count bytes           r ‖ s of every transaction, stored raw (random: incompressible)
-    columns_a = len(s) for every stream but ``sig`` (uvarints, ``_pure.STREAMS`` order), then the
+    columns_a = len(s) for every stream but ``sig`` (uvarints, ``streams.STREAMS`` order), then the
                 SMALL_STREAMS in that order
-    columns_b = the BULK_STREAMS in ``_pure.STREAMS`` order
+    columns_b = the BULK_STREAMS in ``streams.STREAMS`` order
 
 ``compact`` is one length byte (0-32) then the minimal big-endian bytes. Stream contents are defined by
 ``_pure.disassemble`` (the reference) and ``_core.disassemble`` (the same, compiled).
@@ -35,8 +35,9 @@ from typing import Sequence
 import zstandard
 
 from .. import limits
-from ..errors import DecodeError, LimitExceededError, UnsupportedVersionError
-from .._backend import core
+from ..errors import DecodeError, InputError, LimitExceededError, UnsupportedVersionError
+from ._backend import core
+from .streams import BODY_STREAMS, BULK_STREAMS, SIG_STREAM, SMALL_STREAMS, STREAMS
 
 MAGIC = b"BK"
 VERSION = 1
@@ -59,14 +60,6 @@ LEVELS = {
     "max": (METHOD_LZMA, 0, 0),
 }
 
-BODY_STREAMS = tuple(i for i, name in enumerate(core.STREAMS) if name != "sig")
-SIG_STREAM = core.STREAMS.index("sig")
-#: The streams of ``body_b``: bulky byte strings. Compressing them apart from the small numeric streams
-#: gives each frame its own entropy tables (-0.7 B/tx at zstd 9 on the real corpora).
-BULK_STREAMS = tuple(core.STREAMS.index(name) for name in ("addr", "data", "keys", "blobhash", "authsig"))
-SMALL_STREAMS = tuple(i for i in BODY_STREAMS if i not in BULK_STREAMS)
-
-
 @dataclass(frozen=True)
 class Decoded:
     """What a payload decodes to: the raw signed transactions in order, and the sender group of each
@@ -85,10 +78,10 @@ def resolve_level(level: str | int) -> tuple[int, int, int]:
         try:
             return LEVELS[level]
         except KeyError:
-            raise ValueError(f"unknown level {level!r}: use fast, default, max or a zstd level 1-22") from None
+            raise InputError(f"unknown level {level!r}: use fast, default, max or a zstd level 1-22") from None
     if isinstance(level, int) and not isinstance(level, bool) and 1 <= level <= 22:
         return METHOD_ZSTD, level, level
-    raise ValueError(f"unknown level {level!r}: use fast, default, max or a zstd level 1-22")
+    raise InputError(f"unknown level {level!r}: use fast, default, max or a zstd level 1-22")
 
 
 def _uvarint(value: int) -> bytes:
@@ -113,7 +106,8 @@ def _zstd_compressor(level: int) -> zstandard.ZstdCompressor:
     return cctx
 
 
-def _compress(method: int, param: int, data: bytes) -> bytes:
+def compress_body(method: int, param: int, data: bytes) -> bytes:
+    """``data`` compressed alone with ``method`` at ``param`` (the zstd level), as one body is stored."""
     if method == METHOD_ZSTD:
         return _zstd_compressor(param).compress(data)
     if method == METHOD_LZMA:
@@ -136,7 +130,7 @@ def encode_streams(n: int, chain: bytes, streams: Sequence[bytes], level: str | 
     """Assemble a payload from columns (``core.disassemble``'s output)."""
     method, param_a, param_b = resolve_level(level)
     raw_a, raw_b = pack_sections(streams)
-    body_a, body_b = _compress(method, param_a, raw_a), _compress(method, param_b, raw_b)
+    body_a, body_b = compress_body(method, param_a, raw_a), compress_body(method, param_b, raw_b)
     if len(body_a) + len(body_b) >= len(raw_a) + len(raw_b):
         method, body_a, body_b = METHOD_STORED, raw_a, raw_b
     header = b"".join([MAGIC, bytes([VERSION]), _uvarint(n), bytes([len(chain)]), chain, bytes([method]),
@@ -179,8 +173,9 @@ class _Cursor:
         return value
 
 
-def _decompress(method: int, body: bytes, offset: int, cap: int = limits.MAX_DECOMPRESSED_BYTES) -> bytes:
-    """Decompress one body under ``cap`` bytes; the whole body must be one frame, fully consumed."""
+def decompress_body(method: int, body: bytes, offset: int, cap: int = limits.MAX_DECOMPRESSED_BYTES) -> bytes:
+    """Decompress one body (which starts at ``offset`` of the payload) under ``cap`` bytes; the whole body
+    must be one frame, fully consumed."""
     if method == METHOD_STORED:
         return body
     if method == METHOD_ZSTD:
@@ -302,8 +297,8 @@ def parse(payload) -> Parsed:
     body_a = cur.take(len_a, "body_a")
     body_b = cur.take(len_b, "body_b")
     sigs = buf[cur.pos:]
-    columns_a = _decompress(method, body_a, header_len)
-    columns_b = _decompress(method, body_b, header_len + len_a, limits.MAX_DECOMPRESSED_BYTES - len(columns_a))
+    columns_a = decompress_body(method, body_a, header_len)
+    columns_b = decompress_body(method, body_b, header_len + len_a, limits.MAX_DECOMPRESSED_BYTES - len(columns_a))
     return Parsed(n, chain, method, len_a + len_b, header_len, _split_columns(columns_a, columns_b, sigs), len_a)
 
 
@@ -311,13 +306,13 @@ def _split_columns(columns_a: bytes, columns_b: bytes, sigs: bytes) -> tuple[byt
     pos = 0
     lengths = {}
     for i in BODY_STREAMS:
-        lengths[i], pos = core.get_uvarint(columns_a, pos, core.STREAMS[i])
+        lengths[i], pos = core.get_uvarint(columns_a, pos, STREAMS[i])
     for section, members, start in ((columns_a, SMALL_STREAMS, pos), (columns_b, BULK_STREAMS, 0)):
         total = sum(lengths[i] for i in members)
         if total != len(section) - start:
             raise DecodeError(f"stream lengths add up to {total}, {len(section) - start} bytes follow",
                               offset=start, column="columns" if section is columns_a else "columns_b")
-    streams: list[bytes] = [b""] * len(core.STREAMS)
+    streams: list[bytes] = [b""] * len(STREAMS)
     streams[SIG_STREAM] = sigs
     for section, members, p in ((columns_a, SMALL_STREAMS, pos), (columns_b, BULK_STREAMS, 0)):
         for i in members:

@@ -17,7 +17,7 @@ import json
 import os
 from pathlib import Path
 
-from batchkit.errors import InputError
+from ..errors import InputError
 
 #: Unsigned L2 system transactions (OP deposits, Scroll L1 messages): type 0x7e, not carried by batchkit.
 SYSTEM_FILE = "l2-system-txs-0x7e.jsonl"
@@ -32,7 +32,7 @@ def shared_corpora_dir() -> Path | None:
         path = Path(env)
         return path if path.is_dir() else None
     here = Path(__file__).resolve()
-    candidates = [here.parents[1].parent / "shared" / "corpora", Path.cwd().parent / "shared" / "corpora"]
+    candidates = [here.parents[2].parent / "shared" / "corpora", Path.cwd().parent / "shared" / "corpora"]
     for path in candidates:
         if path.is_dir():
             return path
@@ -94,7 +94,7 @@ def batches(raws: list[bytes], batch_bytes: int = 120_000) -> list[list[bytes]]:
     ``batch_bytes`` on its own forms a batch by itself. No batch is empty.
     """
     if batch_bytes < 1:
-        raise ValueError(f"batch_bytes must be positive, not {batch_bytes}")
+        raise InputError(f"batch_bytes must be positive, not {batch_bytes}")
     out: list[list[bytes]] = []
     current: list[bytes] = []
     size = 0

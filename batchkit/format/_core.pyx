@@ -1,7 +1,7 @@
 # cython: language_level=3
 """Compiled core: envelope walking, column gathering and rebuilding, varints and bit lists.
 
-The twin of ``_pure.py``: same functions, same signatures, same accept/reject decisions, same output.
+The twin of ``_pure.py`` (the stream table is ``streams.py``): same functions, same signatures, same accept/reject decisions, same output.
 Invariants every function here keeps:
 - every read compares the length wanted with the bytes left (``n > end - pos``, unsigned, never
   ``pos + n > end``, which can wrap), so boundscheck/wraparound are off module-wide (setup.py turns them on
@@ -15,41 +15,48 @@ from libc.string cimport memcpy, memmove, memset
 from libc.stdlib cimport malloc, realloc, free
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE
 
-from .errors import DecodeError, InputError, LimitExceededError, UnsupportedTransactionError
-from . import limits as _limits
-from ._pure import STREAMS
+from ..errors import DecodeError, InputError, LimitExceededError, UnsupportedTransactionError
+from .. import limits as _limits
+from . import streams as _st
+from .streams import STREAMS
 
 ctypedef const unsigned char* cptr
 
+# The stream table lives in ``streams.py``; these C copies are read from it when the module loads, so the
+# indices are written in one place. ``MAX_STREAMS`` only sizes the per-stream arrays.
 cdef enum:
-    NSTREAMS = 20
-    S_KIND = 0
-    S_PARITY = 1
-    S_SIG = 2
-    S_CHAINX = 3
-    S_GROUP = 4
-    S_NONCE = 5
-    S_GAS = 6
-    S_FEE1 = 7
-    S_FEE2 = 8
-    S_VALUE = 9
-    S_TO = 10
-    S_ADDR = 11
-    S_DLEN = 12
-    S_DATA = 13
-    S_AL = 14
-    S_KEYS = 15
-    S_BLOB = 16
-    S_BLOBHASH = 17
-    S_AUTH = 18
-    S_AUTHSIG = 19
-    KIND_TYPE_MASK = 0x07
-    KIND_CHAIN_EXCEPTION = 0x08
-    KIND_UNPROTECTED = 0x10
-    MAX_TYPE = 4
-    REF_CREATE = 0
-    REF_NEW = 1
-    REF_TABLE = 2
+    MAX_STREAMS = 32
+
+cdef Py_ssize_t NSTREAMS = _st.NSTREAMS
+if NSTREAMS > MAX_STREAMS:
+    raise ImportError(f"{NSTREAMS} streams: raise MAX_STREAMS in _core.pyx")
+cdef int S_KIND = _st.S_KIND
+cdef int S_PARITY = _st.S_PARITY
+cdef int S_SIG = _st.S_SIG
+cdef int S_CHAINX = _st.S_CHAINX
+cdef int S_GROUP = _st.S_GROUP
+cdef int S_NONCE = _st.S_NONCE
+cdef int S_GAS = _st.S_GAS
+cdef int S_FEE1 = _st.S_FEE1
+cdef int S_FEE2 = _st.S_FEE2
+cdef int S_VALUE = _st.S_VALUE
+cdef int S_TO = _st.S_TO
+cdef int S_ADDR = _st.S_ADDR
+cdef int S_DLEN = _st.S_DLEN
+cdef int S_DATA = _st.S_DATA
+cdef int S_AL = _st.S_AL
+cdef int S_KEYS = _st.S_KEYS
+cdef int S_BLOB = _st.S_BLOB
+cdef int S_BLOBHASH = _st.S_BLOBHASH
+cdef int S_AUTH = _st.S_AUTH
+cdef int S_AUTHSIG = _st.S_AUTHSIG
+cdef unsigned char KIND_TYPE_MASK = _st.KIND_TYPE_MASK
+cdef unsigned char KIND_CHAIN_EXCEPTION = _st.KIND_CHAIN_EXCEPTION
+cdef unsigned char KIND_UNPROTECTED = _st.KIND_UNPROTECTED
+cdef unsigned char MAX_TYPE = _st.MAX_TYPE
+cdef uint64_t REF_CREATE = _st.REF_CREATE
+cdef uint64_t REF_NEW = _st.REF_NEW
+cdef uint64_t REF_TABLE = _st.REF_TABLE
 
 cdef uint64_t U64_MAX = 0xFFFFFFFFFFFFFFFFULL
 cdef size_t[5] EXPECTED_FIELDS = [9, 11, 12, 14, 13]
@@ -313,7 +320,7 @@ cdef int parity_of(cptr buf, Item* it) except -1:
 # --- disassemble ------------------------------------------------------------------------------------------
 
 cdef class _Enc:
-    cdef Buf s[NSTREAMS]
+    cdef Buf s[MAX_STREAMS]
     cdef dict table
     cdef object chain          # bytes or None
     cdef Buf parity
@@ -729,7 +736,7 @@ cdef int list_end(Buf* b, size_t body) except -1:
 
 
 cdef class _Dec:
-    cdef Rd r[NSTREAMS]
+    cdef Rd r[MAX_STREAMS]
     cdef Buf out
     cdef cptr* table
     cdef size_t ntable

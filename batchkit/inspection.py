@@ -7,28 +7,30 @@ all columns so they add up to the body as stored (the body is one frame: columns
 from __future__ import annotations
 
 from .format import v1
-from ._backend import core
+from .format._backend import core
+from .format.streams import SIG_STREAM, STREAMS
 
 
 def inspect_payload(payload: bytes) -> dict:
+    """The report ``batchkit inspect`` prints (``--json`` prints this dict). Raises :class:`DecodeError`."""
     parsed = v1.parse(payload)
     txs, groups = core.assemble(parsed.n, parsed.chain, parsed.streams)
     n = parsed.n
     method = parsed.method
     alone = {}
-    for i, name in enumerate(core.STREAMS):
+    for i, name in enumerate(STREAMS):
         data = parsed.streams[i]
-        if i == v1.SIG_STREAM or method == v1.METHOD_STORED or not data:
+        if i == SIG_STREAM or method == v1.METHOD_STORED or not data:
             alone[name] = len(data)
         else:
             param = 19 if method == v1.METHOD_ZSTD else 0
-            alone[name] = min(len(data), len(v1._compress(method, param, data)))
+            alone[name] = min(len(data), len(v1.compress_body(method, param, data)))
     body_alone = sum(v for k, v in alone.items() if k != "sig") or 1
     scale = parsed.body_len / body_alone
     columns = []
-    for i, name in enumerate(core.STREAMS):
+    for i, name in enumerate(STREAMS):
         data = parsed.streams[i]
-        share = len(data) if i == v1.SIG_STREAM else alone[name] * scale
+        share = len(data) if i == SIG_STREAM else alone[name] * scale
         columns.append({"name": name, "raw_bytes": len(data), "compressed_bytes": round(share, 1),
                         "bytes_per_tx": round(share / n, 2) if n else 0.0})
     raw_total = sum(map(len, txs))
@@ -42,7 +44,7 @@ def inspect_payload(payload: bytes) -> dict:
         "payload_bytes": len(payload),
         "header_bytes": parsed.header_len,
         "body_bytes": parsed.body_len,
-        "signature_bytes": len(parsed.streams[v1.SIG_STREAM]),
+        "signature_bytes": len(parsed.streams[SIG_STREAM]),
         "raw_transaction_bytes": raw_total,
         "ratio": round(raw_total / len(payload), 3) if payload else 0.0,
         "bytes_per_tx": round(len(payload) / n, 2) if n else 0.0,

@@ -33,7 +33,8 @@ import rlp
 from coincurve import PrivateKey
 from eth_abi import encode as abi_encode
 
-from batchkit.tx import (AccessListEntry, AccessListTx, Authorization, BlobTx, DynamicFeeTx, LegacyTx,
+from ..errors import InputError
+from ..tx import (AccessListEntry, AccessListTx, Authorization, BlobTx, DynamicFeeTx, LegacyTx,
                          SetCodeTx, keccak256)
 
 GWEI = 10**9
@@ -393,8 +394,8 @@ def generate_batch(n: int, *, seed: int = 0, chain_id: int = 1) -> list[Generate
     A 2,000-transaction batch holds every type (legacy pre- and post-EIP-155, 0x01, 0x02, 0x03, 0x04).
     """
     if n < 0:
-        raise ValueError(f"n must not be negative, not {n}")
+        raise InputError(f"n must not be negative, not {n}")
     if chain_id < 1:
-        raise ValueError(f"chain_id must be positive, not {chain_id}")
+        raise InputError(f"chain_id must be positive, not {chain_id}")
     generator = _Generator(n, seed, chain_id)
     return [generator.transaction() for _ in range(n)]

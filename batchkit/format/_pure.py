@@ -10,28 +10,12 @@ accepts, and ``assemble`` accepts only streams that ``disassemble`` could have p
 
 from __future__ import annotations
 
-from .errors import DecodeError, InputError, LimitExceededError, UnsupportedTransactionError
-from .limits import (MAX_ACCESS_LIST_ENTRIES, MAX_ADDRESSES, MAX_AUTHORIZATIONS, MAX_BLOB_HASHES_PER_TX,
-                     MAX_CALLDATA_BYTES, MAX_OUTPUT_BYTES, MAX_STORAGE_KEYS, MAX_TXS)
-
-#: Stream names in wire order (FORMAT.md describes each).
-STREAMS = ("kind", "parity", "sig", "chainx", "group", "nonce", "gas", "fee1", "fee2", "value", "to", "addr",
-           "dlen", "data", "al", "keys", "blob", "blobhash", "auth", "authsig")
-NSTREAMS = len(STREAMS)
-(S_KIND, S_PARITY, S_SIG, S_CHAINX, S_GROUP, S_NONCE, S_GAS, S_FEE1, S_FEE2, S_VALUE, S_TO, S_ADDR, S_DLEN, S_DATA,
- S_AL, S_KEYS, S_BLOB, S_BLOBHASH, S_AUTH, S_AUTHSIG) = range(NSTREAMS)
-
-#: Kind byte: bits 0-2 the envelope type, bit 3 "chain id differs from the batch's" (the id is in ``chainx``),
-#: bit 4 "legacy without EIP-155" (v = 27/28). Other bits are zero.
-KIND_TYPE_MASK = 0x07
-KIND_CHAIN_EXCEPTION = 0x08
-KIND_UNPROTECTED = 0x10
-MAX_TYPE = 4
-
-#: Address references (``to``, access-list and authorization addresses) index one table built in order of
-#: first occurrence: 0 = contract creation (``to`` only), 1 = a new address (next 20 bytes of ``addr``),
-#: k >= 2 = table entry k - 2.
-REF_CREATE, REF_NEW, REF_TABLE = 0, 1, 2
+from ..errors import DecodeError, InputError, LimitExceededError, UnsupportedTransactionError
+from ..limits import (MAX_ACCESS_LIST_ENTRIES, MAX_ADDRESSES, MAX_AUTHORIZATIONS, MAX_BLOB_HASHES_PER_TX,
+                      MAX_CALLDATA_BYTES, MAX_OUTPUT_BYTES, MAX_STORAGE_KEYS, MAX_TXS)
+from .streams import (KIND_CHAIN_EXCEPTION, KIND_TYPE_MASK, KIND_UNPROTECTED, MAX_TYPE, NSTREAMS, REF_CREATE, REF_NEW,
+                      REF_TABLE, S_ADDR, S_AL, S_AUTH, S_AUTHSIG, S_BLOB, S_BLOBHASH, S_CHAINX, S_DATA, S_DLEN, S_FEE1,
+                      S_FEE2, S_GAS, S_GROUP, S_KEYS, S_KIND, S_NONCE, S_PARITY, S_SIG, S_TO, S_VALUE, STREAMS)
 
 U64_MAX = (1 << 64) - 1
 

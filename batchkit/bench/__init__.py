@@ -1,0 +1,37 @@
+"""``batchkit bench``: batchkit against today's production batch formats, on the same batches.
+
+What is measured
+================
+
+The corpus (files given on the command line, else every ``*.jsonl`` of the shared corpora, else a generated
+corpus of 5,000 transactions) is read once. Transactions some format cannot carry are left out for *every*
+format, so all rows see the same batches: type-3 blob transactions (OP and Scroll reject them) and unsigned
+system transactions (type 0x7e: OP deposits, Scroll L1 messages). Senders are recovered once, before any
+timing, and handed to batchkit (it groups nonces per sender); batchkit's encode speed is therefore measured
+with senders supplied, as a batcher that already knows them would run it.
+
+The transactions are cut once into batches of consecutive transactions, either of about ``batch_bytes`` raw
+bytes (:func:`batchkit.corpora.batches`) or so that each batch's ``batchkit-default`` payload fills
+``target_blobs`` blobs. Every format then encodes and decodes every batch on one core, each call timed with
+:func:`time.perf_counter`, and every batch must round-trip exactly (else :class:`VerificationError`).
+
+Per format: payload bytes (each format's own framing included), ratio (raw bytes / payload bytes), bytes per
+transaction, blobs (per batch ``ceil(payload / blob_capacity)`` in that format's own blob packing;
+:func:`batchkit.blob.blobs_needed` for batchkit), encode and decode MB/s (raw transaction bytes, 10^6, per
+second), the cost of posting every batch in blobs (:func:`batchkit.cost.blob_cost`) per transaction in gwei,
+and bytes per transaction relative to ``op-span-brotli10``.
+
+Example::
+
+    batchkit bench --batch-bytes 120000 --json bench.json --plot plots/
+"""
+
+from .harness import (BATCHKIT_LEVELS, DEFAULT_BATCH_BYTES, REFERENCE_FORMAT, Corpus, Format, Row, column_bytes,
+                      cut_by_bytes, cut_for_blobs, known_formats, load_corpus, run, run_format, select_formats,
+                      versions)
+from .plots import write_plots
+from .report import render_columns, render_meta, render_table
+
+__all__ = ["BATCHKIT_LEVELS", "DEFAULT_BATCH_BYTES", "REFERENCE_FORMAT", "Corpus", "Format", "Row", "column_bytes",
+           "cut_by_bytes", "cut_for_blobs", "known_formats", "load_corpus", "run", "run_format", "select_formats",
+           "versions", "render_columns", "render_meta", "render_table", "write_plots"]

@@ -1,0 +1,325 @@
+"""The bench harness: the formats, the corpus, the batches, and the timed runs behind ``batchkit bench``
+(the package docstring says what is measured)."""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .._version import __version__
+from ..api import compress, decompress
+from ..baselines import FORMATS
+from ..blob import blobs_needed
+from ..builder import build_payloads
+from ..corpora import batches, generate_batch, load_all, shared_corpora_dir
+from ..cost import blob_cost
+from ..errors import InputError, VerificationError
+from ..format import v1
+from ..format._backend import COMPILED
+from ..inspection import inspect_payload
+from ..readers import read_transactions
+from ..senders import recover_senders
+
+#: batchkit rows: format name -> level.
+BATCHKIT_LEVELS = {"batchkit-fast": "fast", "batchkit-default": "default", "batchkit-max": "max"}
+#: The row every other row is compared with.
+REFERENCE_FORMAT = "op-span-brotli10"
+DEFAULT_BATCH_BYTES = 120_000
+#: Size of the corpus generated when the shared corpora are absent.
+GENERATED_TXS = 5_000
+GENERATED_SEED = 2024
+SYSTEM_TX_TYPE = 0x7E
+BLOB_TX_TYPE = 0x03
+
+
+# --- formats -----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Format:
+    """One row of the bench: a codec over one batch, and how many blobs a payload of n bytes needs."""
+
+    name: str
+    encode: Callable[[list[bytes], list[bytes]], bytes]
+    """``encode(txs, senders) -> payload`` (only batchkit uses the senders)."""
+    decode: Callable[[bytes], list[bytes]]
+    blobs: Callable[[int], int]
+    level: str | None = None
+    """The batchkit level, or None for a baseline."""
+
+
+def _batchkit_format(name: str, level: str) -> Format:
+
+    def encode(txs: list[bytes], senders: list[bytes]) -> bytes:
+        return compress(txs, level=level, senders=senders, verify=False)
+
+    return Format(name, encode, decompress, blobs_needed, level)
+
+
+def _baseline_format(name: str) -> Format:
+    base = FORMATS[name]
+    capacity = base.blob_capacity
+
+    def encode(txs: list[bytes], senders: list[bytes]) -> bytes:
+        return base.encode(txs)
+
+    return Format(name, encode, base.decode, lambda n: max(1, -(-n // capacity)))
+
+
+def known_formats() -> list[str]:
+    """Every format name the bench knows: the batchkit levels, then the baselines."""
+    return [*BATCHKIT_LEVELS, *FORMATS]
+
+
+def select_formats(spec: str | None) -> list[Format]:
+    """``spec``: comma-separated names (None or empty: all). Raises InputError for an unknown name."""
+    known = known_formats()
+    names = known if not spec else [s.strip() for s in spec.split(",") if s.strip()]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise InputError(f"unknown format(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    if not names:
+        raise InputError("no formats given")
+    names = list(dict.fromkeys(names))
+    return [_batchkit_format(n, BATCHKIT_LEVELS[n]) if n in BATCHKIT_LEVELS else _baseline_format(n)
+            for n in names]
+
+
+# --- corpus ------------------------------------------------------------------------------------------------
+
+@dataclass
+class Corpus:
+    raws: list[bytes]
+    description: str
+    left_out: dict[str, int] = field(default_factory=dict)
+    """Why transactions were left out, and how many."""
+
+
+def _filter(raws: list[bytes], left_out: dict[str, int]) -> list[bytes]:
+    kept = []
+    for raw in raws:
+        if raw[:1] == bytes([BLOB_TX_TYPE]):
+            left_out["type-3 blob txs"] = left_out.get("type-3 blob txs", 0) + 1
+        elif raw[:1] == bytes([SYSTEM_TX_TYPE]):
+            left_out["system txs (0x7e)"] = left_out.get("system txs (0x7e)", 0) + 1
+        else:
+            kept.append(raw)
+    return kept
+
+
+def load_corpus(paths: Sequence[str]) -> Corpus:
+    """The bench corpus: ``paths`` read with :func:`batchkit.readers.read_transactions`; with no paths every
+    file of the shared corpora; without those, a generated corpus. Type-3 and system txs are left out."""
+    left_out: dict[str, int] = {}
+    if paths:
+        raws: list[bytes] = []
+        for path in paths:
+            found = read_transactions(path, skip_unsupported=True)
+            raws += found.raws
+            if found.skipped:
+                left_out["unsupported txs"] = left_out.get("unsupported txs", 0) + found.skipped
+        description = ", ".join(Path(p).name for p in paths)
+    else:
+        directory = shared_corpora_dir()
+        if directory is not None:
+            raws = load_all(directory, include_system=True, include_blobs=True)
+            description = f"all of {directory}/*.jsonl"
+        else:
+            raws = [t.raw for t in generate_batch(GENERATED_TXS, seed=GENERATED_SEED)]
+            description = (f"generated corpus of {GENERATED_TXS} txs (seed {GENERATED_SEED}): "
+                           "the shared corpora are absent")
+    return Corpus(_filter(raws, left_out), description, left_out)
+
+
+# --- batches -----------------------------------------------------------------------------------------------
+
+def _cut_by_counts(raws: list[bytes], counts: list[int]) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for c in counts:
+        spans.append((start, start + c))
+        start += c
+    if start != len(raws):
+        raise VerificationError(f"the builder's payloads carry {start} of {len(raws)} transactions")
+    return spans
+
+
+def cut_for_blobs(raws: list[bytes], senders: list[bytes], n_blobs: int) -> list[tuple[int, int]]:
+    """Spans ``(start, end)`` of consecutive txs whose ``batchkit-default`` payload fills ``n_blobs`` blobs
+    (the last span takes what is left), as :func:`batchkit.builder.build_payloads` cuts them."""
+    if n_blobs < 1:
+        raise InputError(f"--target-blobs must be at least 1, not {n_blobs}")
+    payloads = build_payloads(raws, senders=senders, target_blobs=n_blobs, level="default", verify=False)
+    return _cut_by_counts(raws, [v1.parse(p).n for p in payloads])
+
+
+def cut_by_bytes(raws: list[bytes], batch_bytes: int) -> list[tuple[int, int]]:
+    """Spans of :func:`batchkit.corpora.batches` (runs of at most ``batch_bytes`` raw bytes)."""
+    if batch_bytes < 1:
+        raise InputError(f"--batch-bytes must be positive, not {batch_bytes}")
+    return _cut_by_counts(raws, [len(b) for b in batches(raws, batch_bytes)])
+
+
+# --- running -----------------------------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    name: str
+    level: str | None
+    txs: int
+    raw_bytes: int
+    payload_bytes: int = 0
+    blobs: int = 0
+    encode_s: float = 0.0
+    decode_s: float = 0.0
+    cost_wei: int = 0
+    payloads: list[bytes] = field(default_factory=list, repr=False)
+
+    def result(self, reference: "Row | None") -> dict:
+        bpt = self.payload_bytes / self.txs
+        return {
+            "name": self.name,
+            "bytes_per_tx": bpt,
+            "ratio": self.raw_bytes / self.payload_bytes,
+            "blobs": self.blobs,
+            "encode_mb_s": self.raw_bytes / self.encode_s / 1e6 if self.encode_s else None,
+            "decode_mb_s": self.raw_bytes / self.decode_s / 1e6 if self.decode_s else None,
+            "payload_bytes": self.payload_bytes,
+            "cost_per_tx_gwei": self.cost_wei / self.txs / 1e9,
+            "vs_op_span_pct": (None if reference is None else
+                               (bpt / (reference.payload_bytes / reference.txs) - 1) * 100),
+        }
+
+
+def _progress(total: int, desc: str):
+    from tqdm import tqdm
+    return tqdm(total=total, desc=desc, unit="batch", file=sys.stderr, leave=False,
+                disable=not sys.stderr.isatty())
+
+
+def run_format(fmt: Format, batches: list[list[bytes]], senders: list[list[bytes]], *, base_fee: int,
+               blob_base_fee: int, progress=None) -> Row:
+    """Encode and decode every batch with ``fmt``, timing each call; raise VerificationError unless every
+    batch comes back exactly."""
+    row = Row(fmt.name, fmt.level, sum(map(len, batches)), sum(len(t) for b in batches for t in b))
+    clock = time.perf_counter
+    for i, (txs, snd) in enumerate(zip(batches, senders)):
+        try:
+            t0 = clock()
+            payload = fmt.encode(txs, snd)
+            t1 = clock()
+            back = fmt.decode(payload)
+            t2 = clock()
+        except InputError as exc:
+            raise InputError(f"{fmt.name} cannot encode batch {i}: {exc}") from exc
+        if back != txs:
+            raise VerificationError(f"{fmt.name}: batch {i} ({len(txs)} txs) does not round-trip")
+        n_blobs = fmt.blobs(len(payload))
+        row.encode_s += t1 - t0
+        row.decode_s += t2 - t1
+        row.payload_bytes += len(payload)
+        row.blobs += n_blobs
+        row.cost_wei += blob_cost(n_blobs, base_fee=base_fee, blob_base_fee=blob_base_fee)
+        if fmt.level is not None:
+            row.payloads.append(payload)
+        if progress is not None:
+            progress.update(1)
+    return row
+
+
+def column_bytes(payloads: list[bytes], txs: int) -> dict[str, float]:
+    """Bytes per transaction of each column (plus the header), from :func:`batchkit.inspection.inspect_payload`
+    summed over the payloads."""
+    totals: dict[str, float] = {"header": 0.0}
+    for payload in payloads:
+        report = inspect_payload(payload)
+        totals["header"] += report["header_bytes"]
+        for col in report["columns"]:
+            totals[col["name"]] = totals.get(col["name"], 0.0) + col["compressed_bytes"]
+    return {name: round(v / txs, 3) for name, v in totals.items()}
+
+
+def versions() -> dict[str, str]:
+    import brotli
+    import zstandard
+    return {
+        "batchkit": __version__,
+        "core": "compiled" if COMPILED else "pure python",
+        "zstandard": zstandard.__version__,
+        "libzstd": ".".join(map(str, zstandard.ZSTD_VERSION)),
+        "brotli": getattr(brotli, "__version__", "unknown"),
+        "python": platform.python_version(),
+    }
+
+
+def _cpu() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+# --- entry point -------------------------------------------------------------------------------------------
+
+def run(corpus: Corpus, formats: list[Format], *, batch_bytes: int | None = None, target_blobs: int | None = None,
+        base_fee: int, blob_base_fee: int, limit: int | None = None, fork: str = "bpo2") -> dict:
+    """Run the bench; returns ``{"meta", "results", "batchkit_columns"}`` (the JSON written by ``--json``)."""
+    raws = corpus.raws
+    if limit is not None:
+        if limit < 1:
+            raise InputError(f"--limit must be at least 1, not {limit}")
+        raws = raws[:limit]
+    if not raws:
+        raise InputError("no transactions to bench")
+    t0 = time.perf_counter()
+    senders = recover_senders(raws)
+    recover_s = time.perf_counter() - t0
+
+    if target_blobs is not None:
+        spans = cut_for_blobs(raws, senders, target_blobs)
+        batch_label = f"batchkit-default fills {target_blobs} blob(s)"
+    else:
+        batch_bytes = DEFAULT_BATCH_BYTES if batch_bytes is None else batch_bytes
+        spans = cut_by_bytes(raws, batch_bytes)
+        batch_label = f"{batch_bytes:,} raw bytes"
+    batches = [raws[a:b] for a, b in spans]
+    batch_senders = [senders[a:b] for a, b in spans]
+
+    rows = []
+    with _progress(len(formats) * len(batches), "bench") as bar:
+        for fmt in formats:
+            bar.set_description(fmt.name)
+            rows.append(run_format(fmt, batches, batch_senders, base_fee=base_fee, blob_base_fee=blob_base_fee,
+                                   progress=bar))
+    reference = next((r for r in rows if r.name == REFERENCE_FORMAT), None)
+    results = sorted((r.result(reference) for r in rows), key=lambda r: (r["bytes_per_tx"], r["name"]))
+    columns = {r.level: column_bytes(r.payloads, r.txs) for r in rows if r.level is not None}
+
+    meta = {
+        "versions": versions(),
+        "cpu": _cpu(),
+        "corpus": corpus.description,
+        "txs": len(raws),
+        "raw_bytes": sum(map(len, raws)),
+        "batches": len(batches),
+        "batch_bytes": batch_bytes if target_blobs is None else None,
+        "target_blobs": target_blobs,
+        "batch_label": batch_label,
+        "batch_txs": [len(b) for b in batches],
+        "left_out": corpus.left_out,
+        "limit": limit,
+        "senders": "recovered once with recover_senders and supplied to batchkit (encode timed with senders given)",
+        "recover_s": recover_s,
+        "timing": "one core, time.perf_counter around each encode and decode call, summed over batches",
+        "fork": fork,
+        "base_fee_gwei": base_fee / 1e9,
+        "blob_base_fee_gwei": blob_base_fee / 1e9,
+        "reference": REFERENCE_FORMAT,
+    }
+    return {"meta": meta, "results": results, "batchkit_columns": columns}

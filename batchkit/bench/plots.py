@@ -1,0 +1,105 @@
+"""The bench's plots (matplotlib, a ``bench`` extra): size against encode speed, and batchkit's bytes by column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _place_labels(ax, points: list[tuple[float, float, str, str]]) -> None:
+    """Annotate points, moving a label to another side of its point when it would overlap one already placed."""
+    ax.figure.canvas.draw()
+    placed: list[tuple[float, float, float, float]] = []
+    char_w, h = 5.6, 11.0  # pixels at fontsize 8.5 and dpi 120 (approximate, generous)
+    for x, y, text, color in sorted(points, key=lambda p: -p[1]):
+        px, py = ax.transData.transform((x, y))
+        w = char_w * len(text)
+        for dx, dy in ((6, 4), (6, -13), (-w - 6, 4), (-w - 6, -13), (6, 15), (6, -24), (-w - 6, 15), (-w - 6, -24)):
+            box = (px + dx, py + dy, px + dx + w, py + dy + h)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+                break
+        placed.append(box)
+        ax.annotate(text, (x, y), textcoords="offset points", xytext=(dx * 72 / ax.figure.dpi, dy * 72 / ax.figure.dpi),
+                    fontsize=8.5, color=color)
+
+
+def write_plots(directory: str, results: list[dict], columns: dict[str, dict[str, float]], meta: dict) -> list[str]:
+    """Two PNGs in ``directory``: ``tradeoff.png`` (bytes per tx against encode speed, every row) and
+    ``batchkit_columns.png`` (batchkit's bytes per tx by column, per level)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    subtitle = f"{meta['txs']:,} txs, {meta['batches']} batches ({meta['batch_label']})"
+
+    fig, ax = plt.subplots(figsize=(10, 6.5), dpi=120)
+    points = []
+    for r in results:
+        if r["encode_mb_s"] is None:
+            continue
+        mine = r["name"].startswith("batchkit")
+        color = "tab:red" if mine else "tab:blue"
+        ax.scatter(r["encode_mb_s"], r["bytes_per_tx"], s=60 if mine else 36, zorder=3, color=color,
+                   marker="D" if mine else "o")
+        points.append((r["encode_mb_s"], r["bytes_per_tx"], r["name"], "tab:red" if mine else "black"))
+    ax.set_xscale("log")
+    xs = [p[0] for p in points] or [1.0]
+    ax.set_xlim(min(xs) / 2, max(xs) * 3)
+    ax.set_xlabel("encode speed, MB/s of raw transactions (one core, log scale)")
+    ax.set_ylabel("payload bytes per transaction (lower is better)")
+    ax.set_title(f"Size against encode speed\n{subtitle}", fontsize=11)
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    _place_labels(ax, points)
+    path = out / "tradeoff.png"
+    fig.savefig(path)
+    plt.close(fig)
+    written.append(str(path))
+
+    if columns:
+        levels = list(columns)
+        names = list(next(iter(columns.values())))
+        names = [n for n in names if any(columns[lv].get(n, 0) >= 0.01 for lv in levels)]
+        names.sort(key=lambda n: -max(columns[lv].get(n, 0) for lv in levels))
+        cmap = plt.get_cmap("tab20")
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 3.0 + 0.55 * len(levels) + 0.3 * len(names)), dpi=120,
+                                          gridspec_kw={"height_ratios": [0.7 * len(levels) + 0.6, 0.3 * len(names)]})
+        left = [0.0] * len(levels)
+        for k, n in enumerate(names):
+            vals = [columns[lv].get(n, 0.0) for lv in levels]
+            bars = top.barh(levels, vals, left=left, color=cmap(k % 20), edgecolor="white", linewidth=0.5)
+            for bar, v in zip(bars, vals):
+                if v >= 7:
+                    top.text(bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height() / 2,
+                             f"{n} {v:.1f}" if v >= 20 else f"{n}\n{v:.1f}", ha="center", va="center",
+                             fontsize=8)
+            left = [a + b for a, b in zip(left, vals)]
+        for i, total in enumerate(left):
+            top.text(total + 1, i, f"{total:.1f} B/tx", va="center", fontsize=9)
+        top.set_xlim(0, max(left) * 1.13)
+        top.invert_yaxis()
+        top.set_title(f"Where batchkit's bytes go (bytes per tx)\n{subtitle}", fontsize=11)
+
+        height = 0.8 / len(levels)
+        for j, lv in enumerate(levels):
+            ys = [i + (j - (len(levels) - 1) / 2) * height for i in range(len(names))]
+            vals = [columns[lv].get(n, 0.0) for n in names]
+            bottom.barh(ys, vals, height=height, label=lv, color=plt.get_cmap("Set1")(j))
+            for y, v in zip(ys, vals):
+                bottom.text(v * 1.08, y, f"{v:.2f}", va="center", fontsize=6.5)
+        bottom.set_xscale("log")
+        bottom.set_yticks(range(len(names)), names, fontsize=8.5)
+        bottom.invert_yaxis()
+        lo = min((columns[lv].get(n, 0) for lv in levels for n in names if columns[lv].get(n, 0) > 0), default=0.01)
+        bottom.set_xlim(lo / 2, max(left) * 2.5)
+        bottom.set_xlabel("bytes per transaction, by column (log scale; compressed share of the body, sig stored raw)")
+        bottom.legend(title="level", fontsize=8, loc="lower right")
+        bottom.grid(True, axis="x", which="both", alpha=0.3)
+        fig.tight_layout()
+        path = out / "batchkit_columns.png"
+        fig.savefig(path)
+        plt.close(fig)
+        written.append(str(path))
+    return written

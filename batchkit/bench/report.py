@@ -1,0 +1,56 @@
+"""The bench's text output: the Markdown table of the rows, the run's conditions, batchkit's bytes by column."""
+
+from __future__ import annotations
+
+from .harness import REFERENCE_FORMAT
+
+
+def _fmt(v, spec: str) -> str:
+    return "-" if v is None else format(v, spec)
+
+
+def render_table(results: list[dict]) -> str:
+    """The results as a Markdown table."""
+    head = ["format", "payload B", "ratio", "B/tx", "blobs", "enc MB/s", "dec MB/s", "gwei/tx",
+            f"vs {REFERENCE_FORMAT}"]
+    rows = [[r["name"], f"{r['payload_bytes']:,}", f"{r['ratio']:.3f}", f"{r['bytes_per_tx']:.1f}",
+             str(r["blobs"]), _fmt(r["encode_mb_s"], ".2f"), _fmt(r["decode_mb_s"], ".1f"),
+             f"{r['cost_per_tx_gwei']:,.0f}",
+             "-" if r["vs_op_span_pct"] is None else f"{r['vs_op_span_pct']:+.1f}%"] for r in results]
+    widths = [max(len(x) for x in col) for col in zip(head, *rows)]
+
+    def line(cells):
+        return "| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                                 for i, (c, w) in enumerate(zip(cells, widths))) + " |"
+
+    sep = "|" + "|".join("-" * (w + 1) + (":" if i else "-") for i, w in enumerate(widths)) + "|"
+    return "\n".join([line(head), sep, *map(line, rows)]) + "\n"
+
+
+def render_meta(meta: dict) -> str:
+    v = meta["versions"]
+    left = ", ".join(f"{n} {k}" for k, n in meta["left_out"].items()) or "none"
+    size = (f"batches of at most {meta['batch_bytes']:,} raw bytes" if meta["target_blobs"] is None
+            else f"batches whose batchkit-default payload fills {meta['target_blobs']} blob(s)")
+    return "\n".join([
+        f"corpus: {meta['corpus']}",
+        f"{meta['txs']:,} txs ({meta['raw_bytes']:,} raw bytes) in {meta['batches']} {size} "
+        f"(mean {meta['raw_bytes'] / meta['batches']:,.0f} B, {meta['txs'] / meta['batches']:.0f} txs)",
+        f"left out for every format, so all rows see the same batches: {left}",
+        f"senders recovered once ({meta['recover_s']:.1f} s) and supplied to batchkit: its encode speed is "
+        "measured with senders given",
+        f"one core, time.perf_counter, every batch round-trips; MB = 10^6 raw tx bytes; cost: blobs at base fee "
+        f"{meta['base_fee_gwei']:g} gwei, blob base fee {meta['blob_base_fee_gwei']:g} gwei ({meta['fork']})",
+        f"batchkit {v['batchkit']} ({v['core']} core), zstandard {v['zstandard']} (libzstd {v['libzstd']}), "
+        f"brotli {v['brotli']}, Python {v['python']}, {meta['cpu']}",
+    ]) + "\n"
+
+
+def render_columns(columns: dict[str, dict[str, float]]) -> str:
+    names = [n for n in next(iter(columns.values()))] if columns else []
+    names = [n for n in names if any(c.get(n, 0) >= 0.05 for c in columns.values())]
+    lines = ["batchkit bytes per tx by column:", f"  {'':9s} " + "  ".join(f"{lv:>7s}" for lv in columns)]
+    for n in names:
+        lines.append(f"  {n:9s} " + "  ".join(f"{columns[lv].get(n, 0):7.2f}" for lv in columns))
+    lines.append(f"  {'total':9s} " + "  ".join(f"{sum(c.values()):7.2f}" for c in columns.values()))
+    return "\n".join(lines) + "\n"

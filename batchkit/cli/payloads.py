@@ -1,0 +1,35 @@
+"""Reading a payload in any of its posting forms, for every command that takes one: a payload file or stdin,
+a directory of blobs written by ``compress --to blobs``, or calldata frames written by ``compress --to
+calldata`` (PREFIX, or PREFIX.000, PREFIX.001, ... when split)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import calldata
+from ..blob import read_blob_dir
+from ..errors import LimitExceededError
+from ..files import read_bounded
+from ..limits import MAX_PAYLOAD_BYTES
+
+
+def read_file(path: str, limit: int = MAX_PAYLOAD_BYTES, what: str = "payload size") -> bytes:
+    """The bytes of ``path`` (``-``: stdin), at most ``limit`` of them (else :class:`LimitExceededError`)."""
+    return read_bounded(path, limit, lambda size: LimitExceededError(what, size, limit))
+
+
+def read_posted(path: str, limit: int = MAX_PAYLOAD_BYTES, what: str = "payload size") -> bytes:
+    """The payload posted at ``path`` in any posting form. A plain file (at most ``limit`` bytes) is returned
+    as it is unless it is a calldata frame: a frame's first byte is the framing version, never the ``B``
+    of the payload magic nor the first byte of a text or Parquet transactions file."""
+    if path != "-" and Path(path).is_dir():
+        return read_blob_dir(path)
+    if path != "-" and not Path(path).exists() and Path(f"{path}.000").exists():
+        names = []
+        while Path(f"{path}.{len(names):03d}").exists() and len(names) <= calldata.MAX_FRAMES:
+            names.append(f"{path}.{len(names):03d}")
+        return calldata.unframe([read_file(name) for name in names])
+    data = read_file(path, limit, what)
+    if data[:1] and data[0] & 0x7F == calldata.CALLDATA_VERSION:
+        return calldata.unframe([data])
+    return data

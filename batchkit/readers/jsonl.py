@@ -1,0 +1,71 @@
+"""JSON input: JSON Lines of corpus records (``raw``, optional ``hash`` and ``from``), a JSON array (of records,
+blocks or hex strings), one block, or JSON-RPC responses ``{"result": block}`` in any of those shapes.
+Blocks are read by :mod:`batchkit.readers.rpc`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..coerce import hex_bytes
+from ..errors import InputError
+from ..tx import keccak256
+from .collect import Collector
+from .rpc import read_block
+
+
+def read_json(text: str, collector: Collector) -> None:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if exc.msg != "Extra data":
+            raise InputError(f"bad JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        # More than one JSON value: JSON Lines.
+        for line_no, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"line {line_no}: bad JSON at column {exc.colno}: {exc.msg}") from None
+            _read_value(value, collector, f"line {line_no}", top=True)
+        return
+    if isinstance(document, list):
+        for i, value in enumerate(document):
+            _read_value(value, collector, f"item {i}", top=False)
+    else:
+        _read_value(document, collector, "the document", top=True)
+
+
+def _read_value(value: Any, collector: Collector, where: str, *, top: bool) -> None:
+    """One JSON value: a corpus record, a block, an RPC response, or (in an array) a hex string."""
+    if isinstance(value, str) and not top:
+        collector.add_raw(hex_bytes(value, where), None, where)
+        return
+    if not isinstance(value, dict):
+        raise InputError(f"{where}: expected a JSON object (a record with 'raw', or a block), "
+                         f"not {type(value).__name__}")
+    if "raw" in value:
+        _read_record(value, collector, where)
+    elif "transactions" in value:
+        read_block(value, collector, where)
+    elif "result" in value or "error" in value:
+        block = value.get("result")
+        if not isinstance(block, dict) or "transactions" not in block:
+            detail = value.get("error") or "the result is not a block"
+            raise InputError(f"{where}: JSON-RPC response without a block ({detail})")
+        read_block(block, collector, where)
+    else:
+        raise InputError(f"{where}: unknown JSON object: no 'raw', 'transactions' or 'result' field")
+
+
+def _read_record(record: dict, collector: Collector, where: str) -> None:
+    raw_field = record["raw"]
+    if not isinstance(raw_field, str):
+        raise InputError(f"{where}: 'raw' must be a hex string", index=collector.index)
+    raw = hex_bytes(raw_field, f"{where}: raw", collector.index)
+    expected = record.get("hash")
+    if expected is not None:
+        if not isinstance(expected, str) or hex_bytes(expected, f"{where}: hash", collector.index) != keccak256(raw):
+            raise InputError(f"{where}: keccak256(raw) does not match the record's hash", index=collector.index)
+    collector.add_raw(raw, record.get("from"), where)
