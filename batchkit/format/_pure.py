@@ -452,34 +452,140 @@ def assemble(n: int, chain: bytes, streams) -> tuple[list[bytes], list[int]]:
     Raises :class:`DecodeError` (with the column and the offset in it) for anything ``disassemble``
     could not have produced.
     """
-    if len(streams) != NSTREAMS:
-        raise DecodeError(f"{len(streams)} streams, expected {NSTREAMS}")
-    if n < 0:
-        raise DecodeError(f"negative transaction count {n}", column="header")
-    if n > MAX_TXS:
-        raise LimitExceededError("transaction count", n, MAX_TXS, column="header")
-    chain = memoryview(chain).tobytes()
-    if len(chain) > 32 or chain[:1] == b"\x00":
-        raise DecodeError("non-canonical batch chain id", column="header")
-    rd = [_Reader(s, name) for s, name in zip(streams, STREAMS)]
-    kinds, sigs, addr = rd[S_KIND], rd[S_SIG], rd[S_ADDR]
-    if kinds.left() != n:
-        raise DecodeError(f"{kinds.left()} kind bytes for {n} transactions", column="kind")
-    if sigs.left() != 64 * n:
-        raise DecodeError(f"{sigs.left()} signature bytes for {n} transactions", column="sig")
-    parity = unpack_bits(streams[S_PARITY], n, "parity")
-    rd[S_PARITY].pos = len(streams[S_PARITY])
-    kinds.pos = n
-    table: list[bytes] = []
-    known: set[bytes] = set()
-    groups_last: list[int] = []
-    groups: list[int] = []
-    out: list[bytes] = []
-    out_bytes = 0
-    seen_chain = False
-    counts = {"entries": 0, "keys": 0, "auths": 0}
+    a = _Assembler(n, chain, streams)
+    out = [a.transaction(i) for i in range(n)]
+    a.finish()
+    return out, a.groups
 
-    def ref(r: _Reader, allow_create: bool) -> bytes | None:
+
+class _Assembler:
+    """The decoder's state over one payload's streams. ``transaction`` reads one transaction's fields in
+    FORMAT.md's stream order, one method per stream group; each method checks what it reads."""
+
+    def __init__(self, n: int, chain: bytes, streams):
+        if len(streams) != NSTREAMS:
+            raise DecodeError(f"{len(streams)} streams, expected {NSTREAMS}")
+        if n < 0:
+            raise DecodeError(f"negative transaction count {n}", column="header")
+        if n > MAX_TXS:
+            raise LimitExceededError("transaction count", n, MAX_TXS, column="header")
+        chain = memoryview(chain).tobytes()
+        if len(chain) > 32 or chain[:1] == b"\x00":
+            raise DecodeError("non-canonical batch chain id", column="header")
+        self.chain = chain
+        self.rd = rd = [_Reader(s, name) for s, name in zip(streams, STREAMS)]
+        if rd[S_KIND].left() != n:
+            raise DecodeError(f"{rd[S_KIND].left()} kind bytes for {n} transactions", column="kind")
+        if rd[S_SIG].left() != 64 * n:
+            raise DecodeError(f"{rd[S_SIG].left()} signature bytes for {n} transactions", column="sig")
+        self.kinds = streams[S_KIND]
+        self.parity = unpack_bits(streams[S_PARITY], n, "parity")
+        rd[S_PARITY].pos = len(streams[S_PARITY])
+        rd[S_KIND].pos = n
+        self.table: list[bytes] = []       # the address table, in order of first occurrence
+        self.known: set[bytes] = set()
+        self.groups_last: list[int] = []   # last nonce of each sender group
+        self.groups: list[int] = []        # sender group of each transaction
+        self.seen_chain = False
+        self.entries = self.keys = self.auths = 0
+        self.out_bytes = 0
+
+    def transaction(self, i: int) -> bytes:
+        tx_type, unprotected, exception = self.kind(i)
+        sig = self.rd[S_SIG].take(64)
+        chain_be = self.chain_id(i, unprotected, exception)
+        nonce = self.nonce()
+        fields = ([_rlp_str(chain_be)] if tx_type else []) + self.common(tx_type, nonce)
+        if tx_type:
+            fields.append(self.access_list())
+        if tx_type == 3:
+            fields += self.blob()
+        elif tx_type == 4:
+            fields.append(self.authorizations())
+        fields += self.signature(i, tx_type, unprotected, chain_be, self.parity[i], sig)
+        body = _rlp_lst(b"".join(fields))
+        raw = body if tx_type == 0 else bytes([tx_type]) + body
+        self.out_bytes += len(raw)
+        if self.out_bytes > MAX_OUTPUT_BYTES:
+            raise LimitExceededError("decoded transaction bytes", self.out_bytes, MAX_OUTPUT_BYTES)
+        return raw
+
+    def finish(self) -> None:
+        if not self.seen_chain and self.chain:
+            raise DecodeError("batch chain id set but no transaction carries a chain id", column="header")
+        for r in self.rd:
+            if r.left():
+                raise DecodeError(f"{r.left()} unused bytes", offset=r.pos, column=r.name)
+
+    # --- kind, chainx ---------------------------------------------------------------------------------
+
+    def kind(self, i: int) -> tuple[int, bool, bool]:
+        """(envelope type, legacy without EIP-155, chain id is an exception) from the kind byte."""
+        kind = self.kinds[i]
+        tx_type = kind & KIND_TYPE_MASK
+        if kind & ~(KIND_TYPE_MASK | KIND_CHAIN_EXCEPTION | KIND_UNPROTECTED) or tx_type > MAX_TYPE:
+            raise DecodeError(f"kind byte 0x{kind:02x} out of range", offset=i, column="kind")
+        unprotected = bool(kind & KIND_UNPROTECTED)
+        if unprotected and (tx_type != 0 or kind & KIND_CHAIN_EXCEPTION):
+            raise DecodeError(f"kind byte 0x{kind:02x} out of range", offset=i, column="kind")
+        return tx_type, unprotected, bool(kind & KIND_CHAIN_EXCEPTION)
+
+    def chain_id(self, i: int, unprotected: bool, exception: bool) -> bytes | None:
+        if unprotected:
+            return None
+        if exception:
+            if not self.seen_chain:
+                raise DecodeError("the first chain id of a batch is not an exception", offset=i, column="kind")
+            chainx = self.rd[S_CHAINX]
+            start = chainx.pos
+            chain_be = chainx.compact()
+            if chain_be == self.chain:
+                raise DecodeError("chain id exception equal to the batch chain id", offset=start, column="chainx")
+        else:
+            chain_be = self.chain
+        self.seen_chain = True
+        return chain_be
+
+    # --- group, nonce ---------------------------------------------------------------------------------
+
+    def nonce(self) -> int:
+        group = self.rd[S_GROUP]
+        g = group.uvarint()
+        if g == 0:
+            nonce = self.rd[S_NONCE].uvarint()
+            self.groups.append(len(self.groups_last))
+            self.groups_last.append(nonce)
+            return nonce
+        if g - 1 >= len(self.groups_last):
+            raise DecodeError(f"sender group {g} not opened yet", offset=group.pos, column="group")
+        if self.groups_last[g - 1] == U64_MAX:
+            raise DecodeError("nonce overflow in a sender group", offset=group.pos, column="group")
+        nonce = self.groups_last[g - 1] + 1
+        self.groups_last[g - 1] = nonce
+        self.groups.append(g - 1)
+        return nonce
+
+    # --- gas, fee1, fee2, value, to (addr), dlen, data ---------------------------------------------------
+
+    def common(self, tx_type: int, nonce: int) -> list[bytes]:
+        """The RLP fields from the nonce to the calldata."""
+        rd = self.rd
+        gas = rd[S_GAS].uvarint()
+        fee1 = rd[S_FEE1].compact()
+        fee2 = rd[S_FEE2].compact() if tx_type >= 2 else None
+        value = rd[S_VALUE].compact()
+        to = self.ref(rd[S_TO], tx_type < 3)
+        dlen_start = rd[S_DLEN].pos
+        dlen = rd[S_DLEN].uvarint()
+        if dlen > MAX_CALLDATA_BYTES:
+            raise LimitExceededError("calldata length", dlen, MAX_CALLDATA_BYTES, offset=dlen_start, column="dlen")
+        data = rd[S_DATA].take(dlen)
+        fees = [_rlp_str(fee1)] + ([_rlp_str(fee2)] if fee2 is not None else [])
+        return [_rlp_str(_be64(nonce)), *fees, _rlp_str(_be64(gas)), _rlp_str(to or b""), _rlp_str(value),
+                _rlp_str(data)]
+
+    def ref(self, r: _Reader, allow_create: bool) -> bytes | None:
+        """An address reference into the table (``addr`` holds each new entry)."""
         start = r.pos
         k = r.uvarint()
         if k == REF_CREATE:
@@ -488,115 +594,77 @@ def assemble(n: int, chain: bytes, streams) -> tuple[list[bytes], list[int]]:
                                   offset=start, column=r.name)
             return None
         if k == REF_NEW:
-            if len(table) >= MAX_ADDRESSES:
-                raise LimitExceededError("address table size", len(table) + 1, MAX_ADDRESSES, column="addr")
+            if len(self.table) >= MAX_ADDRESSES:
+                raise LimitExceededError("address table size", len(self.table) + 1, MAX_ADDRESSES, column="addr")
+            addr = self.rd[S_ADDR]
             a = addr.take(20)
-            if a in known:
+            if a in self.known:
                 raise DecodeError("new address already in the table", offset=addr.pos - 20, column="addr")
-            known.add(a)
-            table.append(a)
+            self.known.add(a)
+            self.table.append(a)
             return a
-        if k - REF_TABLE >= len(table):
-            raise DecodeError(f"address reference {k} past the table ({len(table)})", offset=start, column=r.name)
-        return table[k - REF_TABLE]
+        if k - REF_TABLE >= len(self.table):
+            raise DecodeError(f"address reference {k} past the table ({len(self.table)})", offset=start,
+                              column=r.name)
+        return self.table[k - REF_TABLE]
 
-    for i in range(n):
-        kind = streams[S_KIND][i]
-        tx_type = kind & KIND_TYPE_MASK
-        if kind & ~(KIND_TYPE_MASK | KIND_CHAIN_EXCEPTION | KIND_UNPROTECTED) or tx_type > MAX_TYPE:
-            raise DecodeError(f"kind byte 0x{kind:02x} out of range", offset=i, column="kind")
-        unprotected = kind & KIND_UNPROTECTED
-        if unprotected and (tx_type != 0 or kind & KIND_CHAIN_EXCEPTION):
-            raise DecodeError(f"kind byte 0x{kind:02x} out of range", offset=i, column="kind")
-        y = parity[i]
-        sig = sigs.take(64)
-        r_be, s_be = sig[:32].lstrip(b"\x00"), sig[32:].lstrip(b"\x00")
-        chain_be = None
-        if not unprotected:
-            if kind & KIND_CHAIN_EXCEPTION:
-                if not seen_chain:
-                    raise DecodeError("the first chain id of a batch is not an exception", offset=i, column="kind")
-                start = rd[S_CHAINX].pos
-                chain_be = rd[S_CHAINX].compact()
-                if chain_be == chain:
-                    raise DecodeError("chain id exception equal to the batch chain id", offset=start,
-                                      column="chainx")
-            else:
-                chain_be = chain
-            seen_chain = True
-        g = rd[S_GROUP].uvarint()
-        if g == 0:
-            nonce = rd[S_NONCE].uvarint()
-            groups.append(len(groups_last))
-            groups_last.append(nonce)
-        else:
-            if g - 1 >= len(groups_last):
-                raise DecodeError(f"sender group {g} not opened yet", offset=rd[S_GROUP].pos, column="group")
-            if groups_last[g - 1] == U64_MAX:
-                raise DecodeError("nonce overflow in a sender group", offset=rd[S_GROUP].pos, column="group")
-            nonce = groups_last[g - 1] + 1
-            groups_last[g - 1] = nonce
-            groups.append(g - 1)
-        gas = rd[S_GAS].uvarint()
-        fee1 = rd[S_FEE1].compact()
-        fee2 = rd[S_FEE2].compact() if tx_type >= 2 else None
-        value = rd[S_VALUE].compact()
-        to = ref(rd[S_TO], tx_type < 3)
-        dlen_start = rd[S_DLEN].pos
-        dlen = rd[S_DLEN].uvarint()
-        if dlen > MAX_CALLDATA_BYTES:
-            raise LimitExceededError("calldata length", dlen, MAX_CALLDATA_BYTES, offset=dlen_start, column="dlen")
-        data = rd[S_DATA].take(dlen)
-        fields = [_rlp_str(nonce.to_bytes(8, "big").lstrip(b"\x00"))]
-        if tx_type:
-            fields.insert(0, _rlp_str(chain_be))
-        fields.append(_rlp_str(fee1))
-        if fee2 is not None:
-            fields.append(_rlp_str(fee2))
-        fields += [_rlp_str(gas.to_bytes(8, "big").lstrip(b"\x00")), _rlp_str(to or b""), _rlp_str(value),
-                   _rlp_str(data)]
-        if tx_type:
-            al = rd[S_AL]
-            entries = al.count(2, MAX_ACCESS_LIST_ENTRIES, "access list entries")
-            counts["entries"] += entries
-            if counts["entries"] > MAX_ACCESS_LIST_ENTRIES:
-                raise LimitExceededError("access list entries", counts["entries"], MAX_ACCESS_LIST_ENTRIES,
-                                         column="al")
-            items = []
-            for _ in range(entries):
-                address = ref(al, False)
-                nkeys = al.count(32, MAX_STORAGE_KEYS, "storage keys", rd[S_KEYS])
-                counts["keys"] += nkeys
-                if counts["keys"] > MAX_STORAGE_KEYS:
-                    raise LimitExceededError("storage keys", counts["keys"], MAX_STORAGE_KEYS, column="al")
-                keys = b"".join(_rlp_str(rd[S_KEYS].take(32)) for _ in range(nkeys))
-                items.append(_rlp_lst(_rlp_str(address) + _rlp_lst(keys)))
-            fields.append(_rlp_lst(b"".join(items)))
-        if tx_type == 3:
-            fields.append(_rlp_str(rd[S_BLOB].compact()))
-            nh = rd[S_BLOB].count(32, MAX_BLOB_HASHES_PER_TX, "blob hashes", rd[S_BLOBHASH])
-            fields.append(_rlp_lst(b"".join(_rlp_str(rd[S_BLOBHASH].take(32)) for _ in range(nh))))
-        elif tx_type == 4:
-            au = rd[S_AUTH]
-            na = au.count(4, MAX_AUTHORIZATIONS, "authorizations")
-            counts["auths"] += na
-            if counts["auths"] > MAX_AUTHORIZATIONS:
-                raise LimitExceededError("authorizations", counts["auths"], MAX_AUTHORIZATIONS, column="auth")
-            items = []
-            for _ in range(na):
-                a_chain = au.compact()
-                a_addr = ref(au, False)
-                a_nonce = au.uvarint()
-                p_start = au.pos
-                a_parity = au.take(1)[0]
-                if a_parity > 1:
-                    raise DecodeError("authorization y parity must be 0 or 1", offset=p_start, column="auth")
-                a_sig = rd[S_AUTHSIG].take(64)
-                items.append(_rlp_lst(_rlp_str(a_chain) + _rlp_str(a_addr)
-                                      + _rlp_str(a_nonce.to_bytes(8, "big").lstrip(b"\x00"))
-                                      + _rlp_str(bytes([a_parity]) if a_parity else b"")
-                                      + _rlp_str(a_sig[:32].lstrip(b"\x00")) + _rlp_str(a_sig[32:].lstrip(b"\x00"))))
-            fields.append(_rlp_lst(b"".join(items)))
+    # --- al, keys ---------------------------------------------------------------------------------------
+
+    def access_list(self) -> bytes:
+        al, keys = self.rd[S_AL], self.rd[S_KEYS]
+        entries = al.count(2, MAX_ACCESS_LIST_ENTRIES, "access list entries")
+        self.entries += entries
+        if self.entries > MAX_ACCESS_LIST_ENTRIES:
+            raise LimitExceededError("access list entries", self.entries, MAX_ACCESS_LIST_ENTRIES, column="al")
+        items = []
+        for _ in range(entries):
+            address = self.ref(al, False)
+            nkeys = al.count(32, MAX_STORAGE_KEYS, "storage keys", keys)
+            self.keys += nkeys
+            if self.keys > MAX_STORAGE_KEYS:
+                raise LimitExceededError("storage keys", self.keys, MAX_STORAGE_KEYS, column="al")
+            key_items = b"".join(_rlp_str(keys.take(32)) for _ in range(nkeys))
+            items.append(_rlp_lst(_rlp_str(address) + _rlp_lst(key_items)))
+        return _rlp_lst(b"".join(items))
+
+    # --- blob, blobhash ---------------------------------------------------------------------------------
+
+    def blob(self) -> list[bytes]:
+        """Max fee per blob gas and the blob versioned hashes (type 3)."""
+        blob, hashes = self.rd[S_BLOB], self.rd[S_BLOBHASH]
+        fee = _rlp_str(blob.compact())
+        nh = blob.count(32, MAX_BLOB_HASHES_PER_TX, "blob hashes", hashes)
+        return [fee, _rlp_lst(b"".join(_rlp_str(hashes.take(32)) for _ in range(nh)))]
+
+    # --- auth, authsig ----------------------------------------------------------------------------------
+
+    def authorizations(self) -> bytes:
+        """The EIP-7702 authorization list (type 4)."""
+        au, authsig = self.rd[S_AUTH], self.rd[S_AUTHSIG]
+        na = au.count(4, MAX_AUTHORIZATIONS, "authorizations")
+        self.auths += na
+        if self.auths > MAX_AUTHORIZATIONS:
+            raise LimitExceededError("authorizations", self.auths, MAX_AUTHORIZATIONS, column="auth")
+        items = []
+        for _ in range(na):
+            a_chain = au.compact()
+            a_addr = self.ref(au, False)
+            a_nonce = au.uvarint()
+            p_start = au.pos
+            a_parity = au.take(1)[0]
+            if a_parity > 1:
+                raise DecodeError("authorization y parity must be 0 or 1", offset=p_start, column="auth")
+            a_sig = authsig.take(64)
+            items.append(_rlp_lst(_rlp_str(a_chain) + _rlp_str(a_addr) + _rlp_str(_be64(a_nonce))
+                                  + _rlp_str(bytes([a_parity]) if a_parity else b"")
+                                  + _rlp_str(a_sig[:32].lstrip(b"\x00")) + _rlp_str(a_sig[32:].lstrip(b"\x00"))))
+        return _rlp_lst(b"".join(items))
+
+    # --- parity, sig ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def signature(i: int, tx_type: int, unprotected: bool, chain_be: bytes | None, y: int, sig: bytes) -> list[bytes]:
+        """The RLP fields ``v`` (legacy: from the parity and the chain id) or ``y_parity``, then ``r`` and ``s``."""
         if tx_type == 0:
             if unprotected:
                 v = 27 + y
@@ -607,19 +675,11 @@ def assemble(n: int, chain: bytes, streams) -> tuple[list[bytes], list[int]]:
                 v = chain_id * 2 + 35 + y
                 if v.bit_length() > 256:
                     raise DecodeError("legacy v out of range", offset=i, column="kind")
-            fields.append(_rlp_str(v.to_bytes(32, "big").lstrip(b"\x00")))
+            first = _rlp_str(v.to_bytes(32, "big").lstrip(b"\x00"))
         else:
-            fields.append(_rlp_str(b"\x01" if y else b""))
-        fields += [_rlp_str(r_be), _rlp_str(s_be)]
-        body = _rlp_lst(b"".join(fields))
-        raw = body if tx_type == 0 else bytes([tx_type]) + body
-        out_bytes += len(raw)
-        if out_bytes > MAX_OUTPUT_BYTES:
-            raise LimitExceededError("decoded transaction bytes", out_bytes, MAX_OUTPUT_BYTES)
-        out.append(raw)
-    if not seen_chain and chain:
-        raise DecodeError("batch chain id set but no transaction carries a chain id", column="header")
-    for r in rd:
-        if r.left():
-            raise DecodeError(f"{r.left()} unused bytes", offset=r.pos, column=r.name)
-    return out, groups
+            first = _rlp_str(b"\x01" if y else b"")
+        return [first, _rlp_str(sig[:32].lstrip(b"\x00")), _rlp_str(sig[32:].lstrip(b"\x00"))]
+
+
+def _be64(value: int) -> bytes:
+    return value.to_bytes(8, "big").lstrip(b"\x00")
