@@ -10,8 +10,9 @@ True
 from ._version import __version__
 from .api import compress, decompress, verify
 from .builder import BatchBuilder, build_payloads
+from .stream import ParentMismatchError, StreamDecoder, StreamEncoder
 from .errors import (BatchkitError, DecodeError, InputError, LimitExceededError, UnsupportedTransactionError,
                      UnsupportedVersionError, VerificationError)
 
-__all__ = ["compress", "decompress", "verify", "BatchBuilder", "build_payloads", "BatchkitError", "DecodeError", "InputError",
+__all__ = ["compress", "decompress", "verify", "StreamEncoder", "StreamDecoder", "ParentMismatchError", "BatchBuilder", "build_payloads", "BatchkitError", "DecodeError", "InputError",
            "LimitExceededError", "UnsupportedTransactionError", "UnsupportedVersionError", "VerificationError"]

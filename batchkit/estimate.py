@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass
 
 from . import cost
-from .api import compress
+from .api import compress, decompress
 from .errors import InputError
 from .format import v1
 from .readers import read_transactions
@@ -44,7 +44,7 @@ def estimate(data: bytes, *, level: str | int = "default", base_fee: int | str =
     skipped = 0
     if data[:2] == v1.MAGIC:
         payload = bytes(data)
-        n = len(v1.decode(payload).txs)
+        n = len(decompress(payload))
     else:
         txs = read_transactions(io.BytesIO(data), skip_unsupported=skip_unsupported)
         skipped = txs.skipped

@@ -6,45 +6,75 @@ all columns so they add up to the body as stored (the body is one frame: columns
 
 from __future__ import annotations
 
-from .format import v1
+from .format import v1, v2
 from .format._backend import core
 from .format.streams import SIG_STREAM, STREAMS
 
 
-def inspect_payload(payload: bytes) -> dict:
-    """The report ``batchkit inspect`` prints (``--json`` prints this dict). Raises :class:`DecodeError`."""
-    parsed = v1.parse(payload)
-    txs, groups = core.assemble(parsed.n, parsed.chain, parsed.streams)
-    n = parsed.n
-    method = parsed.method
+def _columns(streams, body_len: int, n: int, method: int) -> list[dict]:
     alone = {}
     for i, name in enumerate(STREAMS):
-        data = parsed.streams[i]
+        data = streams[i]
         if i == SIG_STREAM or method == v1.METHOD_STORED or not data:
             alone[name] = len(data)
         else:
             param = 19 if method == v1.METHOD_ZSTD else 0
             alone[name] = min(len(data), len(v1.compress_body(method, param, data)))
     body_alone = sum(v for k, v in alone.items() if k != "sig") or 1
-    scale = parsed.body_len / body_alone
+    scale = body_len / body_alone
     columns = []
     for i, name in enumerate(STREAMS):
-        data = parsed.streams[i]
-        share = len(data) if i == SIG_STREAM else alone[name] * scale
-        columns.append({"name": name, "raw_bytes": len(data), "compressed_bytes": round(share, 1),
+        share = len(streams[i]) if i == SIG_STREAM else alone[name] * scale
+        columns.append({"name": name, "raw_bytes": len(streams[i]), "compressed_bytes": round(share, 1),
                         "bytes_per_tx": round(share / n, 2) if n else 0.0})
+    return columns
+
+
+def inspect_payload(payload: bytes, decoder: v2.Decoder | None = None) -> dict:
+    """The report ``batchkit inspect`` prints (``--json`` prints this dict). Raises :class:`DecodeError`.
+
+    A v2 payload that continues a stream needs ``decoder``, the stream's decoder that has accepted the
+    payloads before it (the report then says what history it used)."""
+    if payload[2:3] == bytes([v2.VERSION]):
+        return _inspect_v2(payload, decoder if decoder is not None else v2.Decoder())
+    parsed = v1.parse(payload)
+    txs, groups = core.assemble(parsed.n, parsed.chain, parsed.streams)
+    n = parsed.n
+    return _report("batchkit v1", v1.VERSION, v1.METHODS[parsed.method], payload, txs, groups, parsed.chain,
+                   parsed.header_len, parsed.body_len, parsed.streams,
+                   _columns(parsed.streams, parsed.body_len, n, parsed.method))
+
+
+def _inspect_v2(payload: bytes, decoder: v2.Decoder) -> dict:
+    before = decoder.history_bytes
+    d = decoder.decode(payload)
+    h = d.header
+    streams = v1.split_columns(d.sections[0], d.sections[1], payload[h.header_len + h.len_a + h.len_b:-v2.CRC_BYTES])
+    body_len = h.len_a + h.len_b
+    report = _report("batchkit v2", v2.VERSION, "zstd stream", payload, d.txs, d.groups, h.chain, h.header_len,
+                     body_len, streams, _columns(streams, body_len, h.n, v1.METHOD_ZSTD))
+    report["stream"] = {"keyframe": h.seq == 0, "position": h.seq,
+                        "parent": h.parent.hex() if h.parent else None, "hash": d.hash.hex(),
+                        "prior": h.prior.hex() if h.prior else None,
+                        "history_payloads": h.seq, "history_body_bytes": before if h.seq else 0,
+                        "checksum_bytes": v2.CRC_BYTES}
+    return report
+
+
+def _report(fmt, version, method, payload, txs, groups, chain, header_len, body_len, streams, columns) -> dict:
+    n = len(txs)
     raw_total = sum(map(len, txs))
     return {
-        "format": "batchkit v1",
-        "version": v1.VERSION,
-        "method": v1.METHODS[method],
+        "format": fmt,
+        "version": version,
+        "method": method,
         "transactions": n,
-        "chain_id": int.from_bytes(parsed.chain, "big"),
+        "chain_id": int.from_bytes(chain, "big"),
         "sender_groups": len(set(groups)),
         "payload_bytes": len(payload),
-        "header_bytes": parsed.header_len,
-        "body_bytes": parsed.body_len,
-        "signature_bytes": len(parsed.streams[SIG_STREAM]),
+        "header_bytes": header_len,
+        "body_bytes": body_len,
+        "signature_bytes": len(streams[SIG_STREAM]),
         "raw_transaction_bytes": raw_total,
         "ratio": round(raw_total / len(payload), 3) if payload else 0.0,
         "bytes_per_tx": round(len(payload) / n, 2) if n else 0.0,
@@ -59,6 +89,14 @@ def render(report: dict) -> str:
         f"{report['raw_transaction_bytes']} raw bytes -> {report['payload_bytes']} bytes "
         f"(ratio {report['ratio']}, {report['bytes_per_tx']} B/tx)",
         f"header {report['header_bytes']} B, body {report['body_bytes']} B, signatures {report['signature_bytes']} B",
+    ]
+    st = report.get("stream")
+    if st is not None:
+        lines.append(f"{'keyframe' if st['keyframe'] else 'stream payload ' + str(st['position']) + ' of its segment'}"
+                     f"; prior {st['prior'] or 'none'}; parent {st['parent'] or 'none'}; "
+                     f"history {st['history_payloads']} payloads ({st['history_body_bytes']} body bytes); "
+                     f"hash {st['hash']}")
+    lines += [
         "",
         f"{'column':10s} {'raw bytes':>11s} {'compressed':>11s} {'B/tx':>8s}",
     ]

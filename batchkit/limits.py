@@ -46,3 +46,10 @@ MAX_CALLDATA_PAYLOAD_BYTES = MAX_FRAMES * 418_902
 #: The most bytes read from one transactions file (1 GiB). About 4 million mainnet-sized transactions:
 #: far more than any batch, and small enough that a mistaken path (a disk image, /dev/zero) fails fast.
 MAX_INPUT_BYTES = 1 << 30
+
+# --- v2 streams (format/v2.py) --------------------------------------------------------------------------
+
+#: Payloads in one segment (a keyframe and the payloads after it): ``seq`` must be below this.
+MAX_SEGMENT_PAYLOADS = 1024
+#: Compressed body bytes of one segment a decoder keeps (to rebuild its state after a rejected payload).
+MAX_SEGMENT_BYTES = 64 * 1024 * 1024

@@ -28,7 +28,7 @@ def test_compress_inspect_decompress_verify_round_trip(tmp_path, txs_file, gener
     assert batchkit.decompress(out.read_bytes()) == generated_raws[:150]
     assert main(["inspect", str(out), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["transactions"] == 150 and report["method"] == "lzma"
+    assert report["transactions"] == 150 and report["version"] == 2 and report["stream"]["keyframe"]
     assert sum(c["raw_bytes"] for c in report["columns"] if c["name"] == "sig") == 64 * 150
     assert main(["inspect", str(out)]) == 0
     assert "data" in capsys.readouterr().out

@@ -13,7 +13,7 @@ from hypothesis import given, strategies as st
 import batchkit
 from batchkit.format import _core, _pure
 from batchkit.corpora import load_jsonl
-from batchkit.format import v1
+from batchkit.format import v1, v2
 from batchkit.tx import parse_tx
 
 from conftest import NO_CORPORA, corpus_files
@@ -65,7 +65,7 @@ def test_wrong_senders_cost_bytes_but_never_change_what_decodes(generated_raws, 
     without = batchkit.compress(generated_raws, recover=False)
     assert batchkit.decompress(without) == generated_raws
     assert batchkit.decompress(right) == generated_raws
-    groups = v1.decode(right).groups
+    groups = v2.decode(right).groups
     assert len(set(groups)) < len(groups)  # supplied senders with consecutive nonces share a group
 
 
@@ -114,8 +114,8 @@ def test_encoder_verification_catches_a_decoder_that_disagrees(monkeypatch, gene
 
     monkeypatch.setattr(v1, "decode", lossy)
     with pytest.raises(batchkit.VerificationError):
-        batchkit.compress(generated_raws[:10], recover=False)
-    batchkit.compress(generated_raws[:10], recover=False, verify=False)
+        batchkit.compress(generated_raws[:10], recover=False, version=1)
+    batchkit.compress(generated_raws[:10], recover=False, verify=False, version=1)
 
 
 def test_unknown_level_is_rejected():

@@ -43,7 +43,7 @@ def small_batch():
 @pytest.fixture(scope="module")
 def small_payload(small_batch):
     txs, senders = small_batch
-    return batchkit.compress(txs, level="fast", senders=senders)
+    return batchkit.compress(txs, level="fast", senders=senders, version=1)
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def all_types_batch():
 @pytest.fixture(scope="module")
 def big_payload(corpus_batches):
     batch = max(corpus_batches, key=lambda b: sum(map(len, b)))
-    return batchkit.compress(batch, level="default")
+    return batchkit.compress(batch, level="default", version=1)
 
 
 def _decoder(backend):
@@ -154,7 +154,7 @@ def test_payload_oracle_catches_a_planted_bug(small_payload):
 
 def test_unknown_version_and_method_raise_unsupported_version_distinct_from_malformed(small_payload):
     with pytest.raises(UnsupportedVersionError) as info:
-        batchkit.decompress(small_payload[:2] + b"\x02" + small_payload[3:])
+        batchkit.decompress(small_payload[:2] + b"\x09" + small_payload[3:])
     assert info.value.offset == 2 and info.value.column == "header"
     p = v1.parse(small_payload)
     bad_method = bytearray(small_payload)
@@ -514,7 +514,7 @@ def test_bytes_after_the_body_are_rejected_at_every_layer(small_payload, extra):
 
 def test_trailing_bytes_after_an_lzma_stream_and_in_columns_are_rejected(small_batch):
     txs, senders = small_batch
-    payload = batchkit.compress(txs, level="max", senders=senders)
+    payload = batchkit.compress(txs, level="max", senders=senders, version=1)
     body_a, body_b = bodies(payload)
     assert rejects(batchkit.decompress, repack(payload, body=(body_a, body_b + b"\x00"))) is None
     assert rejects(batchkit.decompress, repack(payload, body=(body_a + b"\x00", body_b))) is None

@@ -84,7 +84,7 @@ def resolve_level(level: str | int) -> tuple[int, int, int]:
     raise InputError(f"unknown level {level!r}: use fast, default, max or a zstd level 1-22")
 
 
-def _uvarint(value: int) -> bytes:
+def uvarint(value: int) -> bytes:
     out = bytearray()
     core.put_uvarint(out, value)
     return bytes(out)
@@ -117,7 +117,7 @@ def compress_body(method: int, param: int, data: bytes) -> bytes:
 
 def pack_sections(streams: Sequence[bytes]) -> tuple[bytes, bytes]:
     """``columns_a`` and ``columns_b`` of the grammar."""
-    a = b"".join([_uvarint(len(streams[i])) for i in BODY_STREAMS] + [streams[i] for i in SMALL_STREAMS])
+    a = b"".join([uvarint(len(streams[i])) for i in BODY_STREAMS] + [streams[i] for i in SMALL_STREAMS])
     return a, b"".join(streams[i] for i in BULK_STREAMS)
 
 
@@ -133,8 +133,8 @@ def encode_streams(n: int, chain: bytes, streams: Sequence[bytes], level: str | 
     body_a, body_b = compress_body(method, param_a, raw_a), compress_body(method, param_b, raw_b)
     if len(body_a) + len(body_b) >= len(raw_a) + len(raw_b):
         method, body_a, body_b = METHOD_STORED, raw_a, raw_b
-    header = b"".join([MAGIC, bytes([VERSION]), _uvarint(n), bytes([len(chain)]), chain, bytes([method]),
-                       _uvarint(len(body_a)), _uvarint(len(body_b))])
+    header = b"".join([MAGIC, bytes([VERSION]), uvarint(n), bytes([len(chain)]), chain, bytes([method]),
+                       uvarint(len(body_a)), uvarint(len(body_b))])
     return b"".join([header, body_a, body_b, streams[SIG_STREAM]])
 
 
@@ -146,7 +146,7 @@ def encode(txs: Sequence[bytes], sender_ids: Sequence[int] | None, level: str | 
 
 # --- decoding -------------------------------------------------------------------------------------------
 
-class _Cursor:
+class Cursor:
     __slots__ = ("buf", "pos")
 
     def __init__(self, buf: bytes):
@@ -265,7 +265,7 @@ def parse(payload) -> Parsed:
         if view.nbytes > limits.MAX_PAYLOAD_BYTES:
             raise LimitExceededError("payload size", view.nbytes, limits.MAX_PAYLOAD_BYTES)
         buf = view.tobytes()
-    cur = _Cursor(buf)
+    cur = Cursor(buf)
     if cur.take(2, "magic") != MAGIC:
         raise DecodeError("not a batchkit payload (bad magic)", offset=0, column="header")
     version = cur.byte("version")
@@ -299,10 +299,10 @@ def parse(payload) -> Parsed:
     sigs = buf[cur.pos:]
     columns_a = decompress_body(method, body_a, header_len)
     columns_b = decompress_body(method, body_b, header_len + len_a, limits.MAX_DECOMPRESSED_BYTES - len(columns_a))
-    return Parsed(n, chain, method, len_a + len_b, header_len, _split_columns(columns_a, columns_b, sigs), len_a)
+    return Parsed(n, chain, method, len_a + len_b, header_len, split_columns(columns_a, columns_b, sigs), len_a)
 
 
-def _split_columns(columns_a: bytes, columns_b: bytes, sigs: bytes) -> tuple[bytes, ...]:
+def split_columns(columns_a: bytes, columns_b: bytes, sigs: bytes) -> tuple[bytes, ...]:
     pos = 0
     lengths = {}
     for i in BODY_STREAMS:

@@ -1,0 +1,537 @@
+"""The v2 wire format: v1's columns, compressed with the history of the payloads before them.
+
+Grammar (FORMAT.md explains each part and what it saves)::
+
+    payload  = magic version flags seq link count chain size_a size_b len_a len_b body_a body_b sigs crc
+    magic    = "BK"                       2 bytes, 0x42 0x4B
+    version  = 0x02                       1 byte
+    flags    = u8                         bit 0: the segment starts from a shipped prior; other bits zero
+    seq      = uvarint                    position in the segment: 0 = keyframe (< MAX_SEGMENT_PAYLOADS)
+    link     = keyframe: prior id (8 bytes, only with flag bit 0); else parent (16 bytes):
+               sha256(previous payload of the segment)[:16]; flag bit 0 is zero
+    count    = uvarint                    transactions (<= MAX_TXS)
+    chain    = compact                    the batch chain id, as in v1
+    size_a   = uvarint                    bytes of columns_a (v1 grammar), after decompression
+    size_b   = uvarint                    bytes of columns_b
+    len_a    = uvarint                    bytes of body_a as stored
+    len_b    = uvarint                    bytes of body_b as stored
+    body_x   = zstd blocks (RFC 8878 3.1.1.2) continuing section x's frame of the segment; none has the
+               Last_Block flag. The frame's header is not stored: it is FRAME_HEADER (window 2^23, no
+               checksum, no content size, no dictionary id), and the frame's dictionary is the prior's
+               section-x dictionary (raw content) when flag bit 0 of the keyframe is set.
+    sigs     = 64 * count bytes           r ‖ s of every transaction, as in v1
+    crc      = u32 LE                     CRC-32 (zlib.crc32) of every byte before it
+
+A *segment* is a keyframe and the payloads after it up to the next keyframe. Each section x of the segment
+is one zstd frame cut into payloads: decoding payload k feeds its blocks to a decompressor that has already
+decoded payloads 0..k-1 of the segment, so matches reach back over the segment's last 2^23 bytes of
+columns (and the prior). A payload decodes only after its parent; a keyframe decodes alone.
+
+Decoding is strict and bounded: the checksum is checked first; ``parent`` must be the hash of the payload the
+decoder accepted last (else :class:`ParentMismatchError`); the blocks of a body are walked before they are
+decompressed, and the most they can expand to must fit MAX_DECOMPRESSED_BYTES; the output must have exactly
+``size_x`` bytes; then the columns are read as in v1. A payload that fails leaves the decoder as it was
+(its decompressors are rebuilt from the segment's accepted bodies).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import zlib
+from dataclasses import dataclass
+from typing import Sequence
+
+import zstandard
+
+from .. import limits
+from ..errors import DecodeError, InputError, LimitExceededError, UnsupportedVersionError, VerificationError
+from . import priors as _priors
+from ._backend import core
+from .streams import SIG_STREAM
+from .v1 import Cursor, pack_sections, split_columns, uvarint
+
+MAGIC = b"BK"
+VERSION = 2
+FLAG_PRIORS = 0x01
+#: Bytes of the parent hash (a truncated sha256: 2^128 work to forge a parent).
+HASH_BYTES = 16
+CRC_BYTES = 4
+#: zstd window of every section frame: 8 MiB of columns (about 27 one-blob payloads). Measured on
+#: ethereum-mainnet-recent at 350 KB batches: 2^21 +2.6% bytes, 2^24 and larger no gain.
+WINDOW_LOG = 23
+#: The header of every section frame: magic, descriptor 0 (no single segment, no checksum, no content size,
+#: no dictionary id), window descriptor 2^WINDOW_LOG.
+FRAME_HEADER = b"\x28\xb5\x2f\xfd\x00" + bytes([(WINDOW_LOG - 10) << 3])
+#: Largest content of one zstd block.
+BLOCK_MAX = 128 * 1024
+#: Named levels: (zstd level of columns_a, of columns_b). ``default`` 9/7: 142.8 B/tx at about 100 MB/s
+#: (zstd only) on ethereum-mainnet-recent at 350 KB; 9/9 is 0.5 B/tx smaller and a third slower.
+LEVELS = {"fast": (3, 3), "default": (9, 7), "max": (19, 19)}
+#: Keyframe interval of StreamEncoder unless told: a node starting a stream replays at most this many
+#: payloads (a few milliseconds each), and keyframes cost about 1% of the bytes (FORMAT.md).
+KEYFRAME_EVERY = 32
+
+
+class ParentMismatchError(DecodeError):
+    """A stream payload whose parent is not the payload the decoder accepted last: a payload is missing,
+    the stream was reorganised, or decoding started after the keyframe. ``expected`` is the parent the
+    payload names, ``head`` what the decoder has (``None``: nothing yet)."""
+
+    def __init__(self, expected: bytes, head: bytes | None, seq: int):
+        have = head.hex() if head is not None else "no payload of this stream"
+        super().__init__(f"payload {seq} of its segment needs parent {expected.hex()}; the decoder has {have}",
+                         column="header")
+        self.expected = expected
+        self.head = head
+        self.seq = seq
+
+
+def resolve_level(level: str | int) -> tuple[int, int]:
+    """``fast``/``default``/``max``, or an integer zstd level (1-22), also as a string of digits."""
+    if isinstance(level, str) and level.isdigit():
+        level = int(level)
+    if isinstance(level, str) and level in LEVELS:
+        return LEVELS[level]
+    if isinstance(level, int) and not isinstance(level, bool) and 1 <= level <= 22:
+        return level, level
+    raise InputError(f"unknown level {level!r}: use fast, default, max or a zstd level 1-22")
+
+
+def payload_hash(payload: bytes) -> bytes:
+    """The content hash a child payload names as its parent."""
+    return hashlib.sha256(payload).digest()[:HASH_BYTES]
+
+
+def _params(level: int) -> zstandard.ZstdCompressionParameters:
+    return zstandard.ZstdCompressionParameters.from_level(level, window_log=WINDOW_LOG, write_checksum=0,
+                                                          write_content_size=0, write_dict_id=0, threads=0)
+
+
+# --- header -----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Header:
+    seq: int
+    parent: bytes | None
+    prior: bytes | None
+    n: int
+    chain: bytes
+    size_a: int
+    size_b: int
+    len_a: int
+    len_b: int
+    header_len: int
+
+
+def _view(payload) -> bytes:
+    # Not bytes(payload): bytes(2**40) allocates a terabyte. Check the size of a view, then copy (the copy
+    # also protects the decode from a buffer mutated meanwhile).
+    try:
+        view = memoryview(payload)
+    except TypeError:
+        raise DecodeError(f"a payload must be bytes-like, not {type(payload).__name__}") from None
+    with view:
+        if view.nbytes > limits.MAX_PAYLOAD_BYTES:
+            raise LimitExceededError("payload size", view.nbytes, limits.MAX_PAYLOAD_BYTES)
+        return view.tobytes()
+
+
+def parse_header(buf: bytes) -> Header:
+    """Check magic, version and checksum of ``buf`` and read its header (not the bodies)."""
+    if len(buf) < 3 + CRC_BYTES:
+        raise DecodeError(f"truncated payload ({len(buf)} bytes)", offset=0, column="header")
+    if buf[:2] != MAGIC:
+        raise DecodeError("not a batchkit payload (bad magic)", offset=0, column="header")
+    if buf[2] != VERSION:
+        raise UnsupportedVersionError(f"unsupported version {buf[2]}", offset=2, column="header")
+    end = len(buf) - CRC_BYTES
+    if zlib.crc32(buf[:end]) != int.from_bytes(buf[end:], "little"):
+        raise DecodeError("checksum mismatch: the payload is corrupt or truncated", offset=end, column="crc")
+    cur = Cursor(buf[:end])
+    cur.pos = 3
+    flags = cur.byte("flags")
+    if flags & ~FLAG_PRIORS:
+        raise DecodeError(f"unknown flags 0x{flags:02x}", offset=3, column="header")
+    start = cur.pos
+    seq = cur.uvarint("seq")
+    if seq >= limits.MAX_SEGMENT_PAYLOADS:
+        raise LimitExceededError("position in segment", seq, limits.MAX_SEGMENT_PAYLOADS - 1, offset=start,
+                                 column="header")
+    parent = prior = None
+    if seq:
+        if flags & FLAG_PRIORS:
+            raise DecodeError("priors flag on a payload that is not a keyframe", offset=3, column="header")
+        parent = cur.take(HASH_BYTES, "parent hash")
+    elif flags & FLAG_PRIORS:
+        prior = cur.take(_priors.ID_BYTES, "prior id")
+    start = cur.pos
+    n = cur.uvarint("count")
+    if n > limits.MAX_TXS:
+        raise LimitExceededError("transaction count", n, limits.MAX_TXS, offset=start, column="header")
+    chain_len = cur.byte("chain id")
+    if chain_len > 32:
+        raise DecodeError(f"chain id of {chain_len} bytes", offset=cur.pos - 1, column="header")
+    chain = cur.take(chain_len, "chain id")
+    if chain[:1] == b"\x00":
+        raise DecodeError("non-canonical chain id (leading zero)", offset=cur.pos - chain_len, column="header")
+    start = cur.pos
+    size_a = cur.uvarint("columns_a size")
+    size_b = cur.uvarint("columns_b size")
+    if size_a > limits.MAX_DECOMPRESSED_BYTES or size_b > limits.MAX_DECOMPRESSED_BYTES - size_a:
+        raise LimitExceededError("decompressed size", size_a + size_b, limits.MAX_DECOMPRESSED_BYTES,
+                                 offset=start, column="header")
+    len_a = cur.uvarint("body_a length")
+    len_b = cur.uvarint("body_b length")
+    header_len = cur.pos
+    left = end - header_len
+    if len_a > left or len_b > left - len_a:
+        raise DecodeError(f"bodies of {len_a} + {len_b} bytes, {left} left", offset=header_len, column="header")
+    if left - len_a - len_b != 64 * n:
+        raise DecodeError(f"{left - len_a - len_b} signature bytes for {n} transactions",
+                          offset=header_len + len_a + len_b, column="sig")
+    return Header(seq, parent, prior, n, chain, size_a, size_b, len_a, len_b, header_len)
+
+
+def max_output(body: bytes, offset: int, column: str) -> int:
+    """The most bytes the zstd blocks of ``body`` can decompress to (raw and RLE blocks give exactly their
+    size, a compressed block at most BLOCK_MAX); ``body`` must be whole blocks, none of them the last."""
+    pos = total = 0
+    end = len(body)
+    while pos < end:
+        if end - pos < 3:
+            raise DecodeError("truncated zstd block header", offset=offset + pos, column=column)
+        header = body[pos] | body[pos + 1] << 8 | body[pos + 2] << 16
+        if header & 1:
+            raise DecodeError("a zstd block marked last (a segment's frame never ends)", offset=offset + pos,
+                              column=column)
+        block_type = (header >> 1) & 3
+        size = header >> 3
+        if block_type == 3:
+            raise DecodeError("reserved zstd block type", offset=offset + pos, column=column)
+        if size > BLOCK_MAX:
+            raise DecodeError(f"zstd block of {size} bytes", offset=offset + pos, column=column)
+        pos += 3 + (1 if block_type == 1 else size)
+        if pos > end:
+            raise DecodeError("truncated zstd block", offset=offset + end, column=column)
+        total += BLOCK_MAX if block_type == 2 else size
+        if total > limits.MAX_DECOMPRESSED_BYTES:
+            raise LimitExceededError("decompressed size", total, limits.MAX_DECOMPRESSED_BYTES,
+                                     offset=offset + pos, column=column)
+    return total
+
+
+# --- decoding ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Decoded:
+    """What a v2 payload decodes to: the transactions in order, their sender groups (as in v1), the header,
+    the payload's hash, and its two decompressed sections (what the next payloads reference)."""
+    txs: list[bytes]
+    groups: list[int]
+    header: Header
+    hash: bytes
+    sections: tuple[bytes, bytes]
+
+
+class _Segment:
+    """Decoder state of one segment: the bodies it accepted (to rebuild its decompressors) and its hashes."""
+
+    def __init__(self, prior: _priors.Prior | None):
+        self.prior = prior
+        self.bodies: list[tuple[bytes, bytes]] = []
+        self.hashes: list[bytes] = []
+        self.retained = 0
+        self.decoders = None
+
+    def fresh_decoders(self):
+        decoders = []
+        dicts = self.prior.for_decompression() if self.prior is not None else (None, None)
+        for d in dicts:
+            dctx = zstandard.ZstdDecompressor(dict_data=d, max_window_size=1 << WINDOW_LOG) if d is not None \
+                else zstandard.ZstdDecompressor(max_window_size=1 << WINDOW_LOG)
+            obj = dctx.decompressobj()
+            obj.decompress(FRAME_HEADER)
+            decoders.append(obj)
+        return decoders
+
+    def ready_decoders(self):
+        """The section decompressors, positioned after the accepted bodies (rebuilt from them if a
+        rejected payload left them elsewhere)."""
+        if self.decoders is None:
+            decoders = self.fresh_decoders()
+            for body_a, body_b in self.bodies:
+                decoders[0].decompress(body_a)
+                decoders[1].decompress(body_b)
+            self.decoders = decoders
+        return self.decoders
+
+
+def _inflate(obj, body: bytes, size: int, offset: int, column: str) -> bytes:
+    if max_output(body, offset, column) < size:
+        raise DecodeError(f"blocks of {len(body)} bytes cannot hold {size} bytes of columns", offset=offset,
+                          column=column)
+    try:
+        out = obj.decompress(body) if body else b""
+    except zstandard.ZstdError as exc:
+        raise DecodeError(f"corrupt zstd blocks: {exc}", offset=offset, column=column) from exc
+    if len(out) != size:
+        raise DecodeError(f"{len(out)} bytes of columns, the header says {size}", offset=offset, column=column)
+    return out
+
+
+class Decoder:
+    """Decodes the payloads of one stream in order. Safe to share between threads (calls are serialised)."""
+
+    def __init__(self):
+        self._segment: _Segment | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def head(self) -> bytes | None:
+        """Hash of the payload accepted last (the parent the next payload must name), or ``None``."""
+        seg = self._segment
+        return seg.hashes[-1] if seg is not None and seg.hashes else None
+
+    @property
+    def history_bytes(self) -> int:
+        """Compressed body bytes of the current segment the decoder holds (what the next payload may use)."""
+        return self._segment.retained if self._segment is not None else 0
+
+    @property
+    def position(self) -> int:
+        """Payloads accepted in the current segment (the ``seq`` the next payload of it carries)."""
+        return len(self._segment.hashes) if self._segment is not None else 0
+
+    def decode(self, payload) -> Decoded:
+        """Decode the next payload of the stream; on any error the decoder is left as it was."""
+        buf = _view(payload)
+        h = parse_header(buf)
+        with self._lock:
+            if h.seq == 0:
+                seg = _Segment(_priors.load(h.prior) if h.prior is not None else None)
+                decoders = seg.fresh_decoders()
+            else:
+                seg = self._segment
+                head = self.head
+                if seg is None or head != h.parent:
+                    raise ParentMismatchError(h.parent, head, h.seq)
+                if h.seq != len(seg.hashes):
+                    raise DecodeError(f"position {h.seq} after a parent at position {len(seg.hashes) - 1}",
+                                      column="header")
+                if seg.retained + h.len_a + h.len_b > limits.MAX_SEGMENT_BYTES:
+                    raise LimitExceededError("segment size", seg.retained + h.len_a + h.len_b,
+                                             limits.MAX_SEGMENT_BYTES, column="header")
+                decoders = seg.ready_decoders()
+            pos = h.header_len
+            body_a = buf[pos:pos + h.len_a]
+            body_b = buf[pos + h.len_a:pos + h.len_a + h.len_b]
+            sigs = buf[pos + h.len_a + h.len_b:len(buf) - CRC_BYTES]
+            try:
+                columns_a = _inflate(decoders[0], body_a, h.size_a, pos, "body_a")
+                columns_b = _inflate(decoders[1], body_b, h.size_b, pos + h.len_a, "body_b")
+                streams = split_columns(columns_a, columns_b, sigs)
+                txs, groups = core.assemble(h.n, h.chain, streams)
+            except BaseException:
+                if h.seq:
+                    seg.decoders = None
+                raise
+            digest = payload_hash(buf)
+            if h.seq == 0:
+                seg.decoders = decoders
+                self._segment = seg
+            seg.bodies.append((body_a, body_b))
+            seg.hashes.append(digest)
+            seg.retained += h.len_a + h.len_b
+            return Decoded(txs, groups, h, digest, (columns_a, columns_b))
+
+
+def decode(payload) -> Decoded:
+    """Decode a keyframe on its own (an independent payload); a later payload of a stream raises
+    :class:`ParentMismatchError`: decode the stream in order with a :class:`Decoder`."""
+    return Decoder().decode(payload)
+
+
+# --- encoding ---------------------------------------------------------------------------------------------
+
+class Encoder:
+    """Encodes consecutive batches into consecutive payloads of one stream.
+
+    ``level``: as :func:`resolve_level`. ``keyframe_every``: a keyframe starts a new segment every that many
+    payloads (1: every payload is independent). ``prior``: the prior id keyframes start from, or ``None``.
+    ``verify``: decode every payload (with a decoder that follows the stream) before returning it.
+    The state is the segment's columns since its keyframe: :meth:`rewind` and :meth:`resume` rebuild it.
+    """
+
+    def __init__(self, level: str | int = "default", *, keyframe_every: int = KEYFRAME_EVERY,
+                 prior: bytes | None = _priors.DEFAULT_ID, verify: bool = True):
+        if not isinstance(keyframe_every, int) or isinstance(keyframe_every, bool) or \
+                not 1 <= keyframe_every <= limits.MAX_SEGMENT_PAYLOADS:
+            raise InputError(f"keyframe_every must be 1..{limits.MAX_SEGMENT_PAYLOADS}, not {keyframe_every!r}")
+        self.level = level
+        self.levels = resolve_level(level)
+        self.keyframe_every = keyframe_every
+        self.prior = _priors.load(prior) if prior is not None else None
+        self.verify = verify
+        self._lock = threading.Lock()
+        self._reset()
+
+    _STATE = ("_sections", "_payloads", "_hashes", "_retained", "_compressors", "_header_due", "_verifier",
+              "_force_keyframe")
+
+    def _reset(self) -> None:
+        self._sections: list[tuple[bytes, bytes]] = []  # the segment's columns, payload by payload
+        self._payloads: list[bytes] = []                # the segment's payloads
+        self._hashes: list[bytes] = []                  # and their hashes
+        self._retained = 0
+        self._compressors = None
+        self._header_due = [True, True]
+        self._verifier = Decoder() if self.verify else None
+        self._force_keyframe = False
+
+    @property
+    def head(self) -> bytes | None:
+        """Hash of the last payload made (the parent of the next one), or ``None``."""
+        return self._hashes[-1] if self._hashes else None
+
+    @property
+    def position(self) -> int:
+        """``seq`` of the next payload if it continues the segment."""
+        return len(self._payloads)
+
+    @property
+    def segment(self) -> list[bytes]:
+        """The payloads of the current segment, keyframe first (what :meth:`resume` needs)."""
+        return list(self._payloads)
+
+    def _fresh_compressors(self):
+        params = [_params(level) for level in self.levels]
+        if self.prior is not None:
+            dicts = self.prior.for_compression(*params)
+            return [zstandard.ZstdCompressor(dict_data=d, compression_params=p).compressobj()
+                    for d, p in zip(dicts, params)]
+        return [zstandard.ZstdCompressor(compression_params=p).compressobj() for p in params]
+
+    def _feed(self, i: int, section: bytes) -> bytes:
+        obj = self._compressors[i]
+        out = obj.compress(section) + obj.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+        if self._header_due[i] and out:
+            if out[:len(FRAME_HEADER)] != FRAME_HEADER:
+                raise VerificationError("zstd wrote an unexpected frame header (a libzstd change?)")
+            out = out[len(FRAME_HEADER):]
+            self._header_due[i] = False
+        return out
+
+    def _keyframe_due(self, expected_bodies: int) -> bool:
+        return (not self._payloads or self._force_keyframe or len(self._payloads) >= self.keyframe_every
+                or self._retained + expected_bodies > limits.MAX_SEGMENT_BYTES)
+
+    def encode(self, txs: Sequence[bytes], sender_ids: Sequence[int] | None) -> bytes:
+        """The next payload of the stream for raw signed ``txs`` (``sender_ids`` as in v1)."""
+        chain, streams = core.disassemble(txs, sender_ids)
+        raw_a, raw_b = pack_sections(streams)
+        with self._lock:
+            keyframe = self._keyframe_due(len(raw_a) + len(raw_b) + 3 * ((len(raw_a) + len(raw_b)) // BLOCK_MAX + 2))
+            if keyframe:
+                saved = {k: getattr(self, k) for k in self._STATE}
+                self._reset()
+                self._compressors = self._fresh_compressors()
+            try:
+                body_a, body_b = self._feed(0, raw_a), self._feed(1, raw_b)
+                if keyframe:
+                    link = bytes([FLAG_PRIORS]) + b"\x00" + self.prior.ident if self.prior is not None \
+                        else b"\x00\x00"
+                else:
+                    link = b"\x00" + uvarint(len(self._payloads)) + self.head
+                head = b"".join([MAGIC, bytes([VERSION]), link, uvarint(len(txs)), bytes([len(chain)]), chain,
+                                 uvarint(len(raw_a)), uvarint(len(raw_b)), uvarint(len(body_a)),
+                                 uvarint(len(body_b))])
+                body = b"".join([head, body_a, body_b, streams[SIG_STREAM]])
+                payload = body + zlib.crc32(body).to_bytes(CRC_BYTES, "little")
+                if self._verifier is not None:
+                    try:
+                        decoded = self._verifier.decode(payload)
+                    except DecodeError as exc:
+                        raise VerificationError(f"the payload does not decode: {exc}") from exc
+                    if decoded.txs != [bytes(t) for t in txs]:
+                        raise VerificationError("the payload does not decode to the input transactions")
+            except BaseException:
+                if keyframe:
+                    self.__dict__.update(saved)
+                else:
+                    self._rebuild(len(self._payloads))
+                raise
+            self._sections.append((raw_a, raw_b))
+            self._payloads.append(payload)
+            self._hashes.append(decoded.hash if self._verifier is not None else payload_hash(payload))
+            self._retained += len(body_a) + len(body_b)
+            return payload
+
+    def _rebuild(self, keep: int) -> None:
+        """Back to the state right after payload ``keep - 1`` of the segment: the compressors (and the
+        verifier) are rebuilt by feeding them the segment again (zstd is deterministic for the same input,
+        parameters and library version)."""
+        sections, payloads = self._sections[:keep], self._payloads[:keep]
+        self._reset()
+        if not payloads:
+            return
+        self._compressors = self._fresh_compressors()
+        for (raw_a, raw_b), payload in zip(sections, payloads):
+            body_a, body_b = self._feed(0, raw_a), self._feed(1, raw_b)
+            h = parse_header(payload)
+            if (body_a, body_b) != (payload[h.header_len:h.header_len + h.len_a],
+                                    payload[h.header_len + h.len_a:h.header_len + h.len_a + h.len_b]):
+                # Another level or libzstd made these payloads: continuing them byte for byte is not
+                # possible, so the next payload starts a segment (the stream stays valid).
+                self._force_keyframe = True
+            if self._verifier is not None:
+                self._verifier.decode(payload)
+            self._sections.append((raw_a, raw_b))
+            self._payloads.append(payload)
+            self._hashes.append(payload_hash(payload))
+            self._retained += len(body_a) + len(body_b)
+
+    def rewind(self, parent: bytes | None) -> int:
+        """Forget the payloads made after ``parent`` (a payload hash of the current segment; ``None``: the
+        whole segment, so the next payload is a keyframe). Returns how many payloads were dropped."""
+        with self._lock:
+            if parent is None:
+                dropped = len(self._payloads)
+                self._reset()
+                return dropped
+            hashes = self._hashes
+            if parent not in hashes:
+                raise InputError(f"cannot rewind to {bytes(parent).hex()}: not a payload of the current segment "
+                                 f"(rebuild the encoder with resume() from the payloads back to a keyframe)")
+            keep = hashes.index(parent) + 1
+            dropped = len(self._payloads) - keep
+            if dropped:
+                self._rebuild(keep)
+            return dropped
+
+    def resume(self, payloads: Sequence[bytes]) -> int:
+        """Continue the stream that ``payloads`` (consecutive, in order, ending with the last one posted)
+        belong to: they are decoded from their last keyframe on, and the encoder's state becomes that of
+        the encoder that made them, so the next payload is the same bytes. Returns the payloads replayed.
+        If ``payloads`` were made at another level (or with another libzstd) the next payload is a keyframe."""
+        bufs = [_view(p) for p in payloads]
+        start = max((i for i, b in enumerate(bufs) if parse_header(b).seq == 0), default=None)
+        if start is None:
+            raise InputError("no keyframe among the payloads: give them back to the last keyframe")
+        decoder = Decoder()
+        sections = []
+        for buf in bufs[start:]:
+            sections.append(decoder.decode(buf).sections)
+        with self._lock:
+            prior = parse_header(bufs[start]).prior
+            self.prior = _priors.load(prior) if prior is not None else None
+            self._sections, self._payloads = sections, bufs[start:]
+            self._hashes = [payload_hash(b) for b in self._payloads]
+            self._rebuild(len(self._payloads))
+        return len(bufs) - start
+
+
+def encode(txs: Sequence[bytes], sender_ids: Sequence[int] | None, level: str | int = "default", *,
+           prior: bytes | None = _priors.DEFAULT_ID, verify: bool = True) -> bytes:
+    """One independent payload (a keyframe) for raw signed ``txs``."""
+    return Encoder(level, keyframe_every=1, prior=prior, verify=verify).encode(txs, sender_ids)
