@@ -69,8 +69,9 @@ BLOCK_MAX = 128 * 1024
 #: (zstd only) on ethereum-mainnet-recent at 350 KB; 9/9 is 0.5 B/tx smaller and a third slower.
 LEVELS = {"fast": (3, 3), "default": (9, 7), "max": (19, 19)}
 #: Keyframe interval of StreamEncoder unless told: a node starting a stream replays at most this many
-#: payloads (a few milliseconds each), and keyframes cost about 1% of the bytes (FORMAT.md).
-KEYFRAME_EVERY = 32
+#: payloads (about 0.1 s at 350 KB payloads), and refilling the 8 MiB window after a keyframe costs at least
+#: 92 KB, so keyframes cost about 1 B/tx at this interval (4 at 32; FORMAT.md).
+KEYFRAME_EVERY = 128
 
 
 class ParentMismatchError(DecodeError):

@@ -1,0 +1,236 @@
+"""Format v2: streams of payloads with history, keyframes, parents, the checksum, priors, resume and rewind."""
+
+from __future__ import annotations
+
+import zlib
+
+import pytest
+
+import batchkit
+from batchkit import StreamDecoder, StreamEncoder
+from batchkit.corpora import batches, generate_batch, load_jsonl
+from batchkit.errors import DecodeError, InputError, LimitExceededError, UnsupportedVersionError
+from batchkit.format import priors, v2
+
+from conftest import CORPORA, NO_CORPORA
+
+
+def _recrc(body: bytes) -> bytes:
+    body = bytes(body[:-4])
+    return body + zlib.crc32(body).to_bytes(4, "little")
+
+
+@pytest.fixture(scope="module")
+def small_batches():
+    """Consecutive batches of generated transactions (every envelope type), with their senders."""
+    g = generate_batch(480, seed=21)
+    raws, senders = [t.raw for t in g], [t.sender for t in g]
+    return [(raws[i:i + 40], senders[i:i + 40]) for i in range(0, len(raws), 40)]
+
+
+@pytest.fixture(scope="module")
+def small_stream(small_batches):
+    enc = StreamEncoder("fast", keyframe_every=4)
+    return [enc.compress(txs, senders) for txs, senders in small_batches]
+
+
+@pytest.fixture(scope="module")
+def recent_batches():
+    if CORPORA is None:
+        pytest.skip(NO_CORPORA)
+    raws = [bytes.fromhex(r["raw"][2:]) for r in load_jsonl(CORPORA / "ethereum-mainnet-recent.jsonl")]
+    return batches(raws[:6000], 120_000)
+
+
+def test_a_stream_round_trips_and_keyframes_fall_where_asked(small_batches, small_stream):
+    dec = StreamDecoder()
+    for i, ((txs, _), payload) in enumerate(zip(small_batches, small_stream)):
+        d = dec.decode(payload)
+        assert d.txs == txs
+        assert d.header.seq == i % 4
+        assert (d.header.parent is None) == (i % 4 == 0)
+    assert batchkit.decompress(small_stream) == [t for txs, _ in small_batches for t in txs]
+
+
+def test_history_makes_real_stream_payloads_smaller_than_independent_ones(recent_batches):
+    enc = StreamEncoder("fast")
+    stream = [enc.compress(b, recover=False) for b in recent_batches]
+    alone = [batchkit.compress(b, level="fast", recover=False) for b in recent_batches]
+    assert batchkit.decompress(stream) == [t for b in recent_batches for t in b]
+    assert len(stream[0]) == len(alone[0])  # the first payload is a keyframe: the same bytes
+    assert stream[0] == alone[0]
+    assert sum(map(len, stream[1:])) < 0.97 * sum(map(len, alone[1:]))
+
+
+def test_decoding_can_start_at_any_keyframe_and_not_before_it(small_batches, small_stream):
+    with pytest.raises(v2.ParentMismatchError) as info:
+        StreamDecoder().decompress(small_stream[5])
+    assert info.value.expected == v2.payload_hash(small_stream[4]) and info.value.head is None
+    dec = StreamDecoder()
+    for i in range(4, len(small_stream)):
+        assert dec.decompress(small_stream[i]) == small_batches[i][0]
+    assert batchkit.decompress(small_stream[8]) == small_batches[8][0]
+    with pytest.raises(v2.ParentMismatchError):
+        batchkit.decompress(small_stream[9])
+
+
+def test_a_missing_or_replaced_parent_is_named_and_the_decoder_keeps_its_state(small_batches, small_stream):
+    dec = StreamDecoder()
+    dec.decompress(small_stream[0])
+    dec.decompress(small_stream[1])
+    with pytest.raises(v2.ParentMismatchError) as info:  # payload 2 was lost
+        dec.decompress(small_stream[3])
+    assert info.value.expected == v2.payload_hash(small_stream[2])
+    assert info.value.head == v2.payload_hash(small_stream[1])
+    # A reorg: another payload 1 with other content.
+    other = StreamEncoder("fast", keyframe_every=4)
+    forked = [other.compress(*small_batches[0]), other.compress(*small_batches[2])]
+    with pytest.raises(v2.ParentMismatchError):
+        dec.decompress(forked[1])
+    assert dec.decompress(small_stream[2]) == small_batches[2][0]
+
+
+def test_every_single_bit_flip_of_real_payloads_is_rejected(small_stream):
+    for index in (0, 1, 2):
+        payload = small_stream[index]
+        for offset in range(len(payload)):
+            dec = StreamDecoder()
+            for p in small_stream[:index]:
+                dec.decompress(p)
+            bad = bytearray(payload)
+            bad[offset] ^= 1 << (offset % 8)
+            with pytest.raises(DecodeError):
+                dec.decompress(bytes(bad))
+            assert dec.decompress(payload)  # the decoder was left as it was
+
+
+def test_truncated_payloads_are_rejected_at_every_offset(small_stream):
+    dec = StreamDecoder()
+    dec.decompress(small_stream[0])
+    for cut in range(len(small_stream[1])):
+        with pytest.raises(DecodeError):
+            dec.decompress(small_stream[1][:cut])
+    dec.decompress(small_stream[1])
+
+
+def test_a_payload_with_a_valid_checksum_but_corrupt_blocks_leaves_the_decoder_usable(small_batches, small_stream):
+    dec = StreamDecoder()
+    dec.decompress(small_stream[0])
+    h = v2.parse_header(small_stream[1])
+    rejected = 0
+    for offset in range(h.header_len, h.header_len + h.len_a + h.len_b, 7):
+        bad = bytearray(small_stream[1])
+        bad[offset] ^= 0xFF
+        try:
+            out = dec.decompress(_recrc(bad))
+        except DecodeError:
+            rejected += 1
+            continue
+        assert out != small_batches[1][0] or bytes(bad) == small_stream[1]
+        dec = StreamDecoder()  # it accepted a forged payload 1: start again
+        dec.decompress(small_stream[0])
+    assert rejected
+    assert dec.decompress(small_stream[1]) == small_batches[1][0]
+    assert dec.decompress(small_stream[2]) == small_batches[2][0]
+
+
+def test_header_fields_are_strict(small_stream):
+    key = bytearray(small_stream[0])
+    assert key[3] == v2.FLAG_PRIORS and key[4] == 0
+    for flags in (0x02, 0x80):
+        bad = bytearray(key)
+        bad[3] = flags
+        with pytest.raises(DecodeError, match="flags"):
+            batchkit.decompress(_recrc(bad))
+    with pytest.raises(UnsupportedVersionError, match="priors"):
+        batchkit.decompress(_recrc(key[:5] + b"\xee" * 8 + key[13:]))
+    with pytest.raises(DecodeError, match="checksum"):
+        batchkit.decompress(small_stream[0] + b"\x00")
+    seq_too_far = bytes(small_stream[1][:4]) + b"\x80\x08" + bytes(small_stream[1][5:])
+    with pytest.raises(LimitExceededError):
+        StreamDecoder().decompress(_recrc(seq_too_far))
+
+
+def test_hostile_block_headers_are_bounded_before_decompression():
+    with pytest.raises(DecodeError, match="last"):
+        v2.max_output(b"\x01\x00\x00", 0, "body_a")
+    with pytest.raises(DecodeError, match="reserved"):
+        v2.max_output(b"\x06\x00\x00", 0, "body_a")
+    rle = (((128 * 1024) << 3) | (1 << 1)).to_bytes(3, "little") + b"\x00"
+    assert v2.max_output(rle * 3, 0, "body_a") == 3 * 128 * 1024
+    with pytest.raises(LimitExceededError):
+        v2.max_output(rle * 600, 0, "body_a")  # 75 MiB from 2.4 KB
+
+
+@pytest.mark.parametrize("k", [1, 3, 5, 9, 11])
+def test_an_encoder_resumed_from_posted_payloads_makes_the_same_next_payload(small_batches, small_stream, k):
+    enc = StreamEncoder.resumed(small_stream[:k], "fast", keyframe_every=4)
+    assert enc.head == v2.payload_hash(small_stream[k - 1])
+    assert enc.compress(*small_batches[k]) == small_stream[k]
+
+
+def test_resume_at_another_level_starts_a_new_segment(small_batches, small_stream):
+    enc = StreamEncoder.resumed(small_stream[:2], 19, keyframe_every=4)
+    nxt = enc.compress(*small_batches[2])
+    assert v2.parse_header(nxt).seq == 0
+    dec = StreamDecoder()
+    for p in small_stream[:2] + [nxt]:
+        dec.decompress(p)
+
+
+def test_rewind_drops_unposted_payloads_and_continues_byte_for_byte(small_batches, small_stream):
+    enc = StreamEncoder("fast", keyframe_every=4)
+    for i in range(2):
+        enc.compress(*small_batches[i])
+    posted = enc.head
+    enc.compress(*small_batches[5])  # made, never posted
+    enc.compress(*small_batches[6])
+    assert enc.rewind(posted) == 2
+    assert enc.compress(*small_batches[2]) == small_stream[2]
+    with pytest.raises(InputError, match="resume"):
+        enc.rewind(b"\x00" * 16)
+
+
+def test_resume_needs_a_keyframe(small_stream):
+    with pytest.raises(InputError, match="keyframe"):
+        StreamEncoder.resumed(small_stream[1:3], "fast")
+
+
+def test_independent_payloads_use_the_shipped_prior_and_say_so(small_batches):
+    txs, senders = small_batches[0]
+    with_prior = batchkit.compress(txs, senders=senders)
+    without = v2.encode(txs, None, "default", prior=None)
+    assert v2.parse_header(with_prior).prior == priors.DEFAULT_ID
+    assert v2.parse_header(without).prior is None
+    assert batchkit.decompress(with_prior) == batchkit.decompress(without) == txs
+    assert priors.DEFAULT_ID in priors.available()
+
+
+def test_a_failed_verification_leaves_the_encoder_where_it_was(monkeypatch, small_batches, small_stream):
+    enc = StreamEncoder("fast", keyframe_every=4)
+    enc.compress(*small_batches[0])
+    real = v2.Decoder.decode
+
+    def lossy(self, payload):
+        d = real(self, payload)
+        return v2.Decoded(d.txs[:-1], d.groups, d.header, d.hash, d.sections)
+
+    monkeypatch.setattr(v2.Decoder, "decode", lossy)
+    with pytest.raises(batchkit.VerificationError):
+        enc.compress(*small_batches[1])
+    monkeypatch.setattr(v2.Decoder, "decode", real)
+    assert enc.compress(*small_batches[1]) == small_stream[1]
+
+
+def test_the_stream_objects_accept_bytes_bytearray_and_memoryview(small_batches, small_stream):
+    dec = StreamDecoder()
+    assert dec.decompress(bytearray(small_stream[0])) == small_batches[0][0]
+    assert dec.decompress(memoryview(b"xx" + small_stream[1])[2:]) == small_batches[1][0]
+    with pytest.raises(DecodeError):
+        dec.decompress("not bytes")
+
+
+def test_keyframe_every_is_checked():
+    for bad in (0, -1, 10**6, True, "3"):
+        with pytest.raises(InputError):
+            StreamEncoder(keyframe_every=bad)
