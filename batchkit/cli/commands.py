@@ -13,15 +13,22 @@ from ..api import compress, decompress, verify
 from ..blob import write_blob_dir
 from ..builder import build_payloads
 from ..calldata import frame
-from ..errors import InputError, VerificationError
+from ..corpora import batches
+from ..errors import DecodeError, InputError, VerificationError
 from ..estimate import estimate
+from ..format.v2 import Decoder as V2Decoder
 from ..files import atomic_output
 from ..inspection import inspect_payload, render
 from ..limits import MAX_INPUT_BYTES
 from ..readers import read_transactions
 from ..senders import recover_senders
 from ..tx import keccak256
-from .payloads import read_posted
+from ..stream import ParentMismatchError, StreamDecoder, StreamEncoder
+from .payloads import is_stream_dir, read_file, read_posted, read_stream_tail, stream_files
+
+#: Raw transaction bytes per payload of ``compress --stream`` unless ``--batch-bytes`` says (about one blob
+#: of payload at ``default`` on recent mainnet data with history).
+STREAM_BATCH_BYTES = 350_000
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 
@@ -37,6 +44,10 @@ def cmd_compress(args) -> int:
     senders = txs.senders
     if senders is None and not args.no_recover:
         senders = recover_senders(txs.raws)
+    if args.stream:
+        return _compress_stream(args, txs.raws, senders)
+    if args.resume or args.keyframe_every is not None or args.batch_bytes is not None:
+        raise InputError("--resume, --keyframe-every and --batch-bytes go with --stream")
     if args.target_blobs is not None:
         return _compress_to_targets(args, txs.raws, senders)
     payload = compress(txs.raws, level=args.level, senders=senders, verify=not args.no_verify,
@@ -89,7 +100,48 @@ def _compress_to_targets(args, raws: list[bytes], senders) -> int:
     return EXIT_OK
 
 
+def _compress_stream(args, raws: list[bytes], senders) -> int:
+    """Consecutive batches of ``--batch-bytes`` raw bytes as the payloads of one v2 stream, written as
+    ``DIR/000000.bk``, ``DIR/000001.bk``, ...; ``--resume`` continues the stream already in ``DIR``."""
+    if args.output in (None, "-"):
+        raise InputError("--stream writes a directory of payloads: give -o DIR")
+    if args.to != "payload" or args.target_blobs is not None:
+        raise InputError("--stream writes payload files: --to and --target-blobs do not go with it")
+    out = Path(args.output)
+    existing = stream_files(out) if out.is_dir() else []
+    if existing and not args.resume:
+        raise InputError(f"{out} already holds a stream ({len(existing)} payloads): pass --resume to continue it")
+    kwargs = {} if args.keyframe_every is None else {"keyframe_every": args.keyframe_every}
+    enc = StreamEncoder(args.level, verify=not args.no_verify, **kwargs)
+    if existing:
+        replayed = enc.resume(read_stream_tail(existing))
+        print(f"resumed after {len(existing)} payloads ({replayed} replayed since the last keyframe)",
+              file=sys.stderr)
+    out.mkdir(parents=True, exist_ok=True)
+    batch_bytes = args.batch_bytes if args.batch_bytes is not None else STREAM_BATCH_BYTES
+    written, start, total = [], 0, 0
+    try:
+        for batch in batches(raws, batch_bytes):
+            part = senders[start:start + len(batch)] if senders is not None else None
+            start += len(batch)
+            payload = enc.compress(batch, part, recover=False)
+            name = out / f"{len(existing) + len(written):06d}.bk"
+            with atomic_output(str(name), binary=True) as f:
+                f.write(payload)
+            written.append(name)
+            total += len(payload)
+    except BaseException:
+        for name in written:
+            name.unlink(missing_ok=True)
+        raise
+    print(f"{len(raws)} transactions -> {len(written)} stream payloads in {out} ({total} bytes, "
+          f"{total / len(raws):.1f} B/tx)", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_decompress(args) -> int:
+    if is_stream_dir(args.input):
+        return _decompress_stream(args)
     txs = decompress(read_posted(args.input))
     with atomic_output(args.output, binary=False) as f:
         for raw in txs:
@@ -97,10 +149,37 @@ def cmd_decompress(args) -> int:
     return EXIT_OK
 
 
+def _decompress_stream(args) -> int:
+    """A stream directory, in order. Payloads before the first keyframe cannot be decoded (their history is
+    not there): they are counted and reported, and decoding starts at the keyframe."""
+    files = stream_files(Path(args.input))
+    dec = StreamDecoder()
+    skipped: list[tuple[str, str]] = []
+    txs: list[bytes] = []
+    for name in files:
+        payload = read_file(str(name))
+        try:
+            txs += dec.decompress(payload)
+        except ParentMismatchError as exc:
+            if dec.head is not None:
+                raise DecodeError(f"{name.name}: {exc}") from exc
+            skipped.append((name.name, exc.reason))
+    if skipped:
+        print(f"batchkit: {len(skipped)} of {len(files)} payloads could not be decoded: the stream starts after "
+              f"their keyframe ({skipped[0][0]} .. {skipped[-1][0]}; first: {skipped[0][1]})", file=sys.stderr)
+    if len(skipped) == len(files):
+        raise DecodeError("no payload of the stream could be decoded: it holds no keyframe")
+    with atomic_output(args.output, binary=False) as f:
+        for raw in txs:
+            f.write(json.dumps({"raw": "0x" + raw.hex(), "hash": "0x" + keccak256(raw).hex()}) + "\n")
+    print(f"{len(files) - len(skipped)} payloads, {len(txs)} transactions", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_verify(args) -> int:
     txs = read_transactions(args.input, skip_unsupported=args.skip_unsupported)
     try:
-        verify(txs.raws, read_posted(args.payload))
+        verify(txs.raws, _posted_or_stream(args.payload))
     except VerificationError as exc:
         print(f"batchkit: different: {exc}", file=sys.stderr)
         return EXIT_DIFFERENT
@@ -108,10 +187,24 @@ def cmd_verify(args) -> int:
     return EXIT_OK
 
 
+def _posted_or_stream(path: str):
+    """One payload in any posting form, or the payloads of a stream directory (a list, in order)."""
+    if is_stream_dir(path):
+        return [read_file(str(name)) for name in stream_files(Path(path))]
+    return read_posted(path)
+
+
 def cmd_inspect(args) -> int:
-    report = inspect_payload(read_posted(args.payload))
+    posted = _posted_or_stream(args.payload)
+    if isinstance(posted, list):
+        decoder = V2Decoder()
+        reports = [inspect_payload(p, decoder) for p in posted]
+        text = json.dumps(reports, indent=2) + "\n" if args.json else "\n".join(map(render, reports))
+    else:
+        report = inspect_payload(posted)
+        text = json.dumps(report, indent=2) + "\n" if args.json else render(report)
     with atomic_output(None, binary=False) as f:
-        f.write(json.dumps(report, indent=2) + "\n" if args.json else render(report))
+        f.write(text)
     return EXIT_OK
 
 

@@ -44,9 +44,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-verify", action="store_true", help="skip decoding the payload back before writing it")
     p.add_argument("--target-blobs", type=int, metavar="N",
                    help="cut the input into payloads that each fill N blobs (files PREFIX.000, PREFIX.001, ...)")
+    p.add_argument("--stream", action="store_true",
+                   help="write consecutive v2 payloads that use the ones before them into -o DIR "
+                        "(DIR/000000.bk, ...), one per --batch-bytes of input")
+    p.add_argument("--batch-bytes", type=int, metavar="N", help="with --stream: raw bytes per payload "
+                                                                 "(default 350000)")
+    p.add_argument("--keyframe-every", type=int, metavar="K",
+                   help="with --stream: a keyframe (a payload that decodes alone) every K payloads (default 128)")
+    p.add_argument("--resume", action="store_true",
+                   help="with --stream: continue the stream already in DIR (the next payload is the one an "
+                        "encoder that never stopped would write)")
 
-    p = sub.add_parser("decompress", help="payload (file, -, blob directory or calldata frames) -> JSONL")
-    p.add_argument("input")
+    p = sub.add_parser("decompress", help="payload (file, -, blob directory, calldata frames or a stream "
+                                          "directory) -> JSONL")
+    p.add_argument("input", help="a payload file or -, a blob directory (manifest.json), calldata frames "
+                                 "(PREFIX or PREFIX.000, ...), or a stream directory (DIR/*.bk, decoded in order)")
     p.add_argument("-o", "--output", help="output JSONL (default stdout)")
 
     p = sub.add_parser("verify", help="check that PAYLOAD decodes to exactly the transactions of IN")

@@ -18,6 +18,28 @@ def read_file(path: str, limit: int = MAX_PAYLOAD_BYTES, what: str = "payload si
     return read_bounded(path, limit, lambda size: LimitExceededError(what, size, limit))
 
 
+def stream_files(directory: Path) -> list[Path]:
+    """The payload files of a stream directory written by ``compress --stream``, in stream order."""
+    return sorted(p for p in directory.glob("*.bk") if p.is_file())
+
+
+def is_stream_dir(path: str) -> bool:
+    """A directory of ``*.bk`` stream payloads (a blob directory has a manifest instead)."""
+    p = Path(path)
+    return path != "-" and p.is_dir() and not (p / "manifest.json").exists() and bool(stream_files(p))
+
+
+def read_stream_tail(files: list[Path]) -> list[bytes]:
+    """The payloads of ``files`` back to the last keyframe (what resuming the stream needs)."""
+    out: list[bytes] = []
+    for name in reversed(files):
+        data = read_file(str(name))
+        out.append(data)
+        if data[2:3] == b"\x02" and data[4:5] == b"\x00":  # a v2 keyframe: seq 0
+            break
+    return out[::-1]
+
+
 def read_posted(path: str, limit: int = MAX_PAYLOAD_BYTES, what: str = "payload size") -> bytes:
     """The payload posted at ``path`` in any posting form. A plain file (at most ``limit`` bytes) is returned
     as it is unless it is a calldata frame: a frame's first byte is the framing version, never the ``B``

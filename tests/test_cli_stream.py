@@ -1,0 +1,72 @@
+"""``compress --stream`` / ``--resume`` and stream directories in ``decompress``, ``verify`` and ``inspect``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import batchkit
+from batchkit.cli import main
+from batchkit.corpora import batches
+
+
+def _jsonl(path, raws):
+    path.write_text("".join(json.dumps({"raw": "0x" + r.hex()}) + "\n" for r in raws))
+    return path
+
+
+def test_stream_directory_round_trips_through_every_command(tmp_path, generated_raws, capsys):
+    src = _jsonl(tmp_path / "in.jsonl", generated_raws)
+    out = tmp_path / "st"
+    assert main(["compress", str(src), "--stream", "-o", str(out), "--batch-bytes", "20000",
+                 "--keyframe-every", "3", "--no-recover"]) == 0
+    files = sorted(out.glob("*.bk"))
+    assert len(files) > 4
+    assert batchkit.decompress([f.read_bytes() for f in files]) == generated_raws
+    back = tmp_path / "back.jsonl"
+    assert main(["decompress", str(out), "-o", str(back)]) == 0
+    assert [bytes.fromhex(json.loads(l)["raw"][2:]) for l in back.read_text().splitlines()] == generated_raws
+    assert main(["verify", str(src), str(out)]) == 0
+    capsys.readouterr()
+    assert main(["inspect", str(out), "--json"]) == 0
+    reports = json.loads(capsys.readouterr().out)
+    assert [r["stream"]["position"] for r in reports][:4] == [0, 1, 2, 0]
+    assert sum(r["transactions"] for r in reports) == len(generated_raws)
+
+
+def test_resume_continues_the_stream_as_if_it_never_stopped(tmp_path, generated_raws):
+    parts = batches(generated_raws, 20_000)
+    first = [t for b in parts[:4] for t in b]
+    rest = [t for b in parts[4:] for t in b]
+    out = tmp_path / "st"
+    args = ["--stream", "-o", str(out), "--batch-bytes", "20000", "--keyframe-every", "3", "--no-recover"]
+    assert main(["compress", str(_jsonl(tmp_path / "a.jsonl", first)), *args]) == 0
+    assert main(["compress", str(_jsonl(tmp_path / "b.jsonl", rest)), *args]) == 2  # DIR holds a stream
+    assert main(["compress", str(_jsonl(tmp_path / "b.jsonl", rest)), *args, "--resume"]) == 0
+    enc = batchkit.StreamEncoder("default", keyframe_every=3)
+    expected = [enc.compress(b, recover=False) for b in parts]
+    assert [f.read_bytes() for f in sorted(out.glob("*.bk"))] == expected
+
+
+def test_a_stream_that_starts_after_its_keyframe_reports_what_it_could_not_decode(tmp_path, generated_raws, capsys):
+    out = tmp_path / "st"
+    assert main(["compress", str(_jsonl(tmp_path / "in.jsonl", generated_raws)), "--stream", "-o", str(out),
+                 "--batch-bytes", "20000", "--keyframe-every", "3", "--no-recover"]) == 0
+    files = sorted(out.glob("*.bk"))
+    for f in files[:2]:
+        f.unlink()  # the node starts at payload 2: payloads 2 is not a keyframe, 3 is
+    back = tmp_path / "back.jsonl"
+    capsys.readouterr()
+    assert main(["decompress", str(out), "-o", str(back)]) == 0
+    err = capsys.readouterr().err
+    assert "1 of" in err and "could not be decoded" in err and "000002.bk" in err
+    decoded = [bytes.fromhex(json.loads(l)["raw"][2:]) for l in back.read_text().splitlines()]
+    assert decoded == batchkit.decompress([f.read_bytes() for f in files[3:]])
+
+
+@pytest.mark.parametrize("extra", [["--resume"], ["--keyframe-every", "3"], ["--batch-bytes", "1000"]])
+def test_stream_options_without_stream_are_refused(tmp_path, generated_raws, extra, capsys):
+    src = _jsonl(tmp_path / "in.jsonl", generated_raws[:20])
+    assert main(["compress", str(src), "-o", str(tmp_path / "x.bk"), *extra]) == 2
+    assert "--stream" in capsys.readouterr().err
