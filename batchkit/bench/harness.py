@@ -20,12 +20,18 @@ from ..cost import blob_cost
 from ..errors import InputError, VerificationError
 from ..format import v1
 from ..format._backend import COMPILED
+from ..format.v2 import Decoder as V2Decoder
 from ..inspection import inspect_payload
 from ..readers import read_transactions
 from ..senders import recover_senders
+from ..stream import StreamDecoder, StreamEncoder
 
-#: batchkit rows: format name -> level.
-BATCHKIT_LEVELS = {"batchkit-fast": "fast", "batchkit-default": "default", "batchkit-max": "max"}
+#: batchkit rows: format name -> (level, mode). ``independent``: v2 payloads that each decode alone (what
+#: ``batchkit.compress`` makes); ``stream``: v2 payloads that use the ones before them (``StreamEncoder``, one
+#: stream over the batches in order); ``v1``: the v1 format.
+BATCHKIT_LEVELS = {f"batchkit-{prefix}{level}": (level, mode)
+                   for prefix, mode in (("stream-", "stream"), ("", "independent"), ("v1-", "v1"))
+                   for level in ("fast", "default", "max")}
 #: The row every other row is compared with.
 REFERENCE_FORMAT = "op-span-brotli10"
 DEFAULT_BATCH_BYTES = 120_000
@@ -43,20 +49,25 @@ class Format:
     """One row of the bench: a codec over one batch, and how many blobs a payload of n bytes needs."""
 
     name: str
-    encode: Callable[[list[bytes], list[bytes]], bytes]
-    """``encode(txs, senders) -> payload`` (only batchkit uses the senders)."""
-    decode: Callable[[bytes], list[bytes]]
+    session: Callable[[], tuple[Callable, Callable]]
+    """A new ``(encode, decode)`` pair for one run over the batches in order: ``encode(txs, senders) ->
+    payload`` (only batchkit uses the senders), ``decode(payload) -> txs``."""
     blobs: Callable[[int], int]
     level: str | None = None
     """The batchkit level, or None for a baseline."""
 
 
-def _batchkit_format(name: str, level: str) -> Format:
+def _batchkit_format(name: str, level: str, mode: str) -> Format:
 
-    def encode(txs: list[bytes], senders: list[bytes]) -> bytes:
-        return compress(txs, level=level, senders=senders, verify=False)
+    def session():
+        if mode == "stream":
+            enc, dec = StreamEncoder(level), StreamDecoder()
+            return (lambda txs, senders: enc.compress(txs, senders)), dec.decompress
+        version = 1 if mode == "v1" else 2
+        return (lambda txs, senders: compress(txs, level=level, senders=senders,
+                                              version=version)), decompress
 
-    return Format(name, encode, decompress, blobs_needed, level)
+    return Format(name, session, blobs_needed, level)
 
 
 def _baseline_format(name: str) -> Format:
@@ -66,7 +77,7 @@ def _baseline_format(name: str) -> Format:
     def encode(txs: list[bytes], senders: list[bytes]) -> bytes:
         return base.encode(txs)
 
-    return Format(name, encode, base.decode, lambda n: max(1, -(-n // capacity)))
+    return Format(name, lambda: (encode, base.decode), lambda n: max(1, -(-n // capacity)))
 
 
 def known_formats() -> list[str]:
@@ -84,7 +95,7 @@ def select_formats(spec: str | None) -> list[Format]:
     if not names:
         raise InputError("no formats given")
     names = list(dict.fromkeys(names))
-    return [_batchkit_format(n, BATCHKIT_LEVELS[n]) if n in BATCHKIT_LEVELS else _baseline_format(n)
+    return [_batchkit_format(n, *BATCHKIT_LEVELS[n]) if n in BATCHKIT_LEVELS else _baseline_format(n)
             for n in names]
 
 
@@ -205,12 +216,13 @@ def run_format(fmt: Format, batches: list[list[bytes]], senders: list[list[bytes
     batch comes back exactly."""
     row = Row(fmt.name, fmt.level, sum(map(len, batches)), sum(len(t) for b in batches for t in b))
     clock = time.perf_counter
+    encode, decode = fmt.session()
     for i, (txs, snd) in enumerate(zip(batches, senders)):
         try:
             t0 = clock()
-            payload = fmt.encode(txs, snd)
+            payload = encode(txs, snd)
             t1 = clock()
-            back = fmt.decode(payload)
+            back = decode(payload)
             t2 = clock()
         except InputError as exc:
             raise InputError(f"{fmt.name} cannot encode batch {i}: {exc}") from exc
@@ -230,12 +242,13 @@ def run_format(fmt: Format, batches: list[list[bytes]], senders: list[list[bytes
 
 
 def column_bytes(payloads: list[bytes], txs: int) -> dict[str, float]:
-    """Bytes per transaction of each column (plus the header), from :func:`batchkit.inspection.inspect_payload`
+    """Bytes per transaction of each column (plus the header and checksum), from :func:`batchkit.inspection.inspect_payload`
     summed over the payloads."""
     totals: dict[str, float] = {"header": 0.0}
+    decoder = V2Decoder()
     for payload in payloads:
-        report = inspect_payload(payload)
-        totals["header"] += report["header_bytes"]
+        report = inspect_payload(payload, decoder)
+        totals["header"] += report["payload_bytes"] - report["body_bytes"] - report["signature_bytes"]
         for col in report["columns"]:
             totals[col["name"]] = totals.get(col["name"], 0.0) + col["compressed_bytes"]
     return {name: round(v / txs, 3) for name, v in totals.items()}
@@ -299,7 +312,8 @@ def run(corpus: Corpus, formats: list[Format], *, batch_bytes: int | None = None
                                    progress=bar))
     reference = next((r for r in rows if r.name == REFERENCE_FORMAT), None)
     results = sorted((r.result(reference) for r in rows), key=lambda r: (r["bytes_per_tx"], r["name"]))
-    columns = {r.level: column_bytes(r.payloads, r.txs) for r in rows if r.level is not None}
+    columns = {r.name.removeprefix("batchkit-"): column_bytes(r.payloads, r.txs) for r in rows
+               if r.level is not None}
 
     meta = {
         "versions": versions(),
