@@ -45,6 +45,12 @@ def main() -> int:
         frames = calldata.frame(p)
         write("blob", bytes([1]) + b"".join(len(f).to_bytes(2, "little") + f for f in frames if len(f) < 65536))
     write("blob", bytes([1]) + (3).to_bytes(2, "little") + b"\x81\x00\x02")
+    from hostile_helpers import join_stream_input
+    for level, every in (("fast", 2), ("default", 3), ("max", 8)):
+        enc = batchkit.StreamEncoder(level, keyframe_every=every)
+        payloads = [enc.compress(txs, senders, recover=False) for txs, senders in sets[:6]]
+        write("stream", join_stream_input(payloads))
+        write("stream", join_stream_input([payloads[0], payloads[2], payloads[1]]))
     return 0
 
 

@@ -192,3 +192,63 @@ def peak_rss_growth_mb(code: str, env: dict | None = None, timeout: float = 120)
 
 __all__ = ["payload_oracle", "only_decode_error", "rejects", "assemble_diff", "disassemble_diff",
            "roundtrip_oracle", "rlp_acceptance_diff", "bit_flips", "uvarint", "peak_rss_growth_mb", "resource"]
+
+
+def split_stream_input(data: bytes, most: int = 8) -> list[bytes]:
+    """The fuzz input of ``fuzz_stream``: payloads as ``u16 LE length ‖ bytes``, at most ``most`` of them
+    (a short last length takes what is left)."""
+    out, pos = [], 0
+    while pos < len(data) and len(out) < most:
+        n = int.from_bytes(data[pos:pos + 2], "little")
+        out.append(data[pos + 2:pos + 2 + n])
+        pos += 2 + n
+    return out
+
+
+def join_stream_input(payloads: Sequence[bytes]) -> bytes:
+    return b"".join(len(p).to_bytes(2, "little") + p for p in payloads)
+
+
+def stream_oracle(payloads: Sequence[bytes], decoder_factory: Callable, disassemble: Callable) -> str | None:
+    """Feed ``payloads`` to one v2 decoder in order. Only DecodeError may escape; a rejected payload leaves
+    the decoder as it was: for every payload, a new decoder fed only the payloads accepted before it makes the
+    same decision (and the same transactions); an accepted payload's transactions disassemble (with the
+    decoded sender groups) to exactly its sections."""
+    from batchkit.format.v1 import pack_sections
+
+    dec = decoder_factory()
+    decisions = []
+    for i, payload in enumerate(payloads):
+        head = dec.head
+        try:
+            d = dec.decode(payload)
+        except DecodeError:
+            if dec.head != head:
+                return f"payload {i}: rejected, but the decoder's head moved"
+            decisions.append(None)
+            continue
+        except BaseException as exc:  # noqa: BLE001 - the oracle's point
+            return f"payload {i}: {_kind(exc)} escaped: {exc}"
+        try:
+            _, streams = disassemble(d.txs, d.groups)
+        except BaseException as exc:  # noqa: BLE001
+            return f"payload {i}: accepted transactions do not disassemble: {_kind(exc)}: {exc}"
+        if pack_sections(streams) != d.sections:
+            return f"payload {i}: accepted, but its transactions re-encode to other columns"
+        decisions.append(d.txs)
+    for i, payload in enumerate(payloads):
+        clean = decoder_factory()
+        for p, txs in zip(payloads[:i], decisions[:i]):
+            if txs is not None:
+                clean.decode(p)
+        try:
+            txs = clean.decode(payload).txs
+        except DecodeError:
+            txs = None
+        except BaseException as exc:  # noqa: BLE001
+            return f"payload {i}: {_kind(exc)} escaped from a clean decoder: {exc}"
+        if txs != decisions[i]:
+            return (f"payload {i}: {'accepted' if decisions[i] is not None else 'rejected'} after the payloads "
+                    f"before it, {'accepted' if txs is not None else 'rejected'} after only the accepted ones: "
+                    "a rejected payload changed the decoder's state")
+    return None

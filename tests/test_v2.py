@@ -234,3 +234,54 @@ def test_keyframe_every_is_checked():
     for bad in (0, -1, 10**6, True, "3"):
         with pytest.raises(InputError):
             StreamEncoder(keyframe_every=bad)
+
+
+# --- the stream oracle (fuzz/fuzz_stream.py) ------------------------------------------------------------
+
+from pathlib import Path  # noqa: E402
+
+from batchkit.format._backend import core  # noqa: E402
+
+from hostile_helpers import join_stream_input, split_stream_input, stream_oracle  # noqa: E402
+
+SEEDS = Path(__file__).resolve().parents[1] / "fuzz" / "seeds" / "stream"
+
+
+def test_stream_fuzz_seeds_pass_the_oracle():
+    seeds = sorted(SEEDS.iterdir())
+    assert seeds
+    for seed in seeds:
+        assert stream_oracle(split_stream_input(seed.read_bytes()), v2.Decoder, core.disassemble) is None, seed
+
+
+def test_stream_oracle_holds_on_mutated_streams(small_stream):
+    import random
+    rng = random.Random(5)
+    for _ in range(150):
+        payloads = [bytearray(p) for p in small_stream[:5]]
+        victim = payloads[rng.randrange(5)]
+        for _ in range(rng.randrange(1, 4)):
+            victim[rng.randrange(len(victim))] = rng.randrange(256)
+        if rng.random() < 0.7:
+            victim[:] = _recrc(victim)
+        data = join_stream_input([bytes(p) for p in payloads])
+        assert stream_oracle(split_stream_input(data), v2.Decoder, core.disassemble) is None
+
+
+def test_stream_oracle_catches_a_decoder_that_does_not_roll_back(monkeypatch, small_batches):
+    enc = StreamEncoder("fast")
+    stream = [enc.compress(*small_batches[0]), enc.compress(*small_batches[0])]  # the second one is all history
+    h = v2.parse_header(stream[1])
+    bad = bytearray(stream[1])
+    bad[h.header_len + h.len_a + h.len_b - 1] ^= 0x55  # corrupt the last block of body_b, then fix the crc
+    payloads = [stream[0], _recrc(bad), stream[1]]
+    assert stream_oracle(payloads, v2.Decoder, core.disassemble) is None
+    real = v2._Segment.ready_decoders
+
+    def no_rebuild(self):
+        if self.decoders is None:
+            self.decoders = self.fresh_decoders()  # planted bug: forgets the accepted bodies
+        return real(self)
+
+    monkeypatch.setattr(v2._Segment, "ready_decoders", no_rebuild)
+    assert stream_oracle(payloads, v2.Decoder, core.disassemble) is not None
