@@ -38,10 +38,10 @@ MAINNET_LAST = ("nimbus-eth1.jsonl", "portal-spec-tests.jsonl", "raiko.jsonl", "
                 "ethereum-etl.jsonl")
 
 
-def training_files(corpora: Path) -> list[Path]:
-    files = [p for p in sorted(corpora.glob("*.jsonl")) if p.name not in HELD_OUT | LEFT_OUT]
-    return sorted(files, key=lambda p: (p.name in MAINNET_LAST,
-                                        MAINNET_LAST.index(p.name) if p.name in MAINNET_LAST else 0, p.name))
+def training_files(corpora: Path, held_out: bool = True) -> list[Path]:
+    files = [p for p in sorted(corpora.glob("*.jsonl")) if p.name not in (HELD_OUT if held_out else set()) | LEFT_OUT]
+    last = MAINNET_LAST + tuple(HELD_OUT)
+    return sorted(files, key=lambda p: (p.name in last, last.index(p.name) if p.name in last else 0, p.name))
 
 
 def sections(path: Path) -> tuple[bytes, bytes]:
@@ -60,8 +60,8 @@ def sections(path: Path) -> tuple[bytes, bytes]:
     return b"".join(a), b"".join(b)
 
 
-def build(corpora: Path) -> bytes:
-    parts = [sections(p) for p in training_files(corpora)]
+def build(corpora: Path, held_out: bool = True) -> bytes:
+    parts = [sections(p) for p in training_files(corpora, held_out)]
     a = b"".join(x for x, _ in parts)[-SIZE_A:]
     b = b"".join(y for _, y in parts)[-SIZE_B:]
     return b"BKP1" + len(a).to_bytes(4, "little") + a + len(b).to_bytes(4, "little") + b
@@ -70,13 +70,15 @@ def build(corpora: Path) -> bytes:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpora", nargs="?", help="corpus directory (default ../shared/corpora)")
+    ap.add_argument("--in-sample", action="store_true",
+                    help="train on the held-out file too (only to measure how priors age; never shipped)")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "batchkit" / "format" / "data"))
     args = ap.parse_args(argv)
     corpora = Path(args.corpora) if args.corpora else shared_corpora_dir()
     if corpora is None:
         print("no corpus directory", file=sys.stderr)
         return 2
-    blob = build(corpora)
+    blob = build(corpora, held_out=not args.in_sample)
     ident = hashlib.sha256(blob).digest()[:8].hex()
     out = Path(args.out) / f"priors-{ident}.bin"
     out.parent.mkdir(parents=True, exist_ok=True)

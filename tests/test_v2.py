@@ -285,3 +285,23 @@ def test_stream_oracle_catches_a_decoder_that_does_not_roll_back(monkeypatch, sm
 
     monkeypatch.setattr(v2._Segment, "ready_decoders", no_rebuild)
     assert stream_oracle(payloads, v2.Decoder, core.disassemble) is not None
+
+
+@pytest.fixture(scope="module")
+def fifty_payloads():
+    g = generate_batch(500, seed=33)
+    parts = [([t.raw for t in g[i:i + 10]], [t.sender for t in g[i:i + 10]]) for i in range(0, 500, 10)]
+    enc = StreamEncoder("default", keyframe_every=16)
+    return parts, [enc.compress(txs, senders) for txs, senders in parts]
+
+
+@pytest.mark.parametrize("k", [1, 2, 15, 16, 17, 31, 33, 49])
+def test_fifty_payloads_rebuilt_from_payloads_1_to_k_give_payload_k_plus_1_byte_for_byte(fifty_payloads, k):
+    parts, payloads = fifty_payloads
+    enc = StreamEncoder.resumed(payloads[:k], "default", keyframe_every=16)  # it finds the last keyframe itself
+    assert enc.compress(*parts[k]) == payloads[k]
+    dec = StreamDecoder()
+    start = (k // 16) * 16
+    for p in payloads[start:k + 1]:
+        dec.decompress(p)
+    assert dec.head == v2.payload_hash(payloads[k])
