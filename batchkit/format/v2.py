@@ -468,12 +468,15 @@ class Encoder:
             self._retained += len(body_a) + len(body_b)
             return payload
 
-    def _rebuild(self, keep: int) -> None:
+    def _rebuild(self, keep: int, verifier: Decoder | None = None) -> None:
         """Back to the state right after payload ``keep - 1`` of the segment: the compressors (and the
-        verifier) are rebuilt by feeding them the segment again (zstd is deterministic for the same input,
-        parameters and library version)."""
+        verifier, unless one that has decoded exactly those payloads is given) are rebuilt by feeding them the
+        segment again (zstd is deterministic for the same input, parameters and library version)."""
         sections, payloads = self._sections[:keep], self._payloads[:keep]
         self._reset()
+        replay = self._verifier is not None and verifier is None
+        if self._verifier is not None and verifier is not None:
+            self._verifier = verifier
         if not payloads:
             return
         self._compressors = self._fresh_compressors()
@@ -485,7 +488,7 @@ class Encoder:
                 # Another level or libzstd made these payloads: continuing them byte for byte is not
                 # possible, so the next payload starts a segment (the stream stays valid).
                 self._force_keyframe = True
-            if self._verifier is not None:
+            if replay:
                 self._verifier.decode(payload)
             self._sections.append((raw_a, raw_b))
             self._payloads.append(payload)
@@ -528,7 +531,7 @@ class Encoder:
             self.prior = _priors.load(prior) if prior is not None else None
             self._sections, self._payloads = sections, bufs[start:]
             self._hashes = [payload_hash(b) for b in self._payloads]
-            self._rebuild(len(self._payloads))
+            self._rebuild(len(self._payloads), verifier=decoder)
         return len(bufs) - start
 
 
