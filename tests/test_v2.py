@@ -305,3 +305,20 @@ def test_fifty_payloads_rebuilt_from_payloads_1_to_k_give_payload_k_plus_1_byte_
     for p in payloads[start:k + 1]:
         dec.decompress(p)
     assert dec.head == v2.payload_hash(payloads[k])
+
+
+def test_every_single_bit_flip_of_real_mainnet_payloads_is_rejected(recent_batches):
+    small = batches([t for b in recent_batches for t in b][:600], 15_000)[:3]
+    enc = StreamEncoder("default")
+    payloads = [enc.compress(b, recover=False) for b in small]
+    for index, payload in enumerate(payloads):
+        dec = StreamDecoder()
+        for p in payloads[:index]:
+            dec.decompress(p)
+        for offset in range(len(payload)):
+            for bit in (offset % 8, (offset + 3) % 8):
+                bad = bytearray(payload)
+                bad[offset] ^= 1 << bit
+                with pytest.raises(DecodeError):
+                    dec.decompress(bytes(bad))
+        assert dec.decompress(payload) == small[index]
