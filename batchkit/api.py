@@ -20,9 +20,11 @@ def compress(txs: Iterable, *, level: str | int = "default", senders: Sequence |
 
     ``txs``: raw signed transactions as ``bytes``, hex strings or eth-account signed transactions.
     ``level``: ``"fast"``, ``"default"``, ``"max"`` or a zstd level 1-22.
-    ``senders``: one 20-byte address per transaction (bytes or hex), used to delta-encode nonces per
-    sender; a wrong sender costs bytes, never correctness. When absent they are recovered from the
-    signatures (``recover=False`` skips that: every nonce is then stored whole).
+    ``senders``: one 20-byte address per transaction (bytes or hex, or ``None`` where unknown), used to
+    delta-encode nonces per sender; a wrong sender costs bytes, never correctness. When absent they are
+    recovered from the signatures (``recover=False`` skips that: every nonce is then stored whole); a
+    transaction whose signature does not recover (``r`` or ``s`` zero or out of range, no curve point)
+    gets a sender group of its own and is carried byte for byte.
     ``verify``: decode the payload and compare it with the input before returning it.
 
     Raises :class:`InputError` (naming the transaction) for input that is not a supported signed
@@ -32,7 +34,7 @@ def compress(txs: Iterable, *, level: str | int = "default", senders: Sequence |
     if senders is not None:
         labels = sender_labels(senders, len(raws))
     elif recover and raws:
-        labels = sender_labels(recover_senders(raws), len(raws))
+        labels = sender_labels(recover_senders(raws, strict=False), len(raws))
     else:
         labels = None
     payload = v1.encode(raws, labels, level)

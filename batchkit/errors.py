@@ -34,6 +34,12 @@ class UnsupportedTransactionError(InputError):
         self.tx_type = tx_type
 
 
+class SenderRecoveryError(InputError):
+    """A well-formed transaction whose signature does not recover to a sender (``r`` or ``s`` zero or not
+    below the secp256k1 order, no curve point with that ``r``, the point at infinity). ``compress`` does
+    not raise it: such a transaction gets a sender group of its own."""
+
+
 class DecodeError(BatchkitError, ValueError):
     """Bytes that are not a valid payload. Says where: ``offset`` (byte offset in the layer being read)
     and ``column`` (the stream or field), when known."""

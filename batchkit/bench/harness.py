@@ -278,7 +278,7 @@ def run(corpus: Corpus, formats: list[Format], *, batch_bytes: int | None = None
     if not raws:
         raise InputError("no transactions to bench")
     t0 = time.perf_counter()
-    senders = recover_senders(raws)
+    senders = recover_senders(raws, strict=False)
     recover_s = time.perf_counter() - t0
 
     if target_blobs is not None:

@@ -36,7 +36,7 @@ def cmd_compress(args) -> int:
         raise InputError("no transactions in the input")
     senders = txs.senders
     if senders is None and not args.no_recover:
-        senders = recover_senders(txs.raws)
+        senders = recover_senders(txs.raws, strict=False)
     if args.target_blobs is not None:
         return _compress_to_targets(args, txs.raws, senders)
     payload = compress(txs.raws, level=args.level, senders=senders, verify=not args.no_verify,
