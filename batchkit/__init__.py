@@ -10,8 +10,9 @@ True
 from ._version import __version__
 from .api import compress, decompress, verify
 from .builder import BatchBuilder, build_payloads
+from .many import compress_many, decompress_many
 from .errors import (BatchkitError, DecodeError, InputError, LimitExceededError, UnsupportedTransactionError,
                      UnsupportedVersionError, VerificationError)
 
-__all__ = ["compress", "decompress", "verify", "BatchBuilder", "build_payloads", "BatchkitError", "DecodeError", "InputError",
+__all__ = ["compress", "decompress", "verify", "compress_many", "decompress_many", "BatchBuilder", "build_payloads", "BatchkitError", "DecodeError", "InputError",
            "LimitExceededError", "UnsupportedTransactionError", "UnsupportedVersionError", "VerificationError"]
