@@ -9,11 +9,22 @@ the serial run's output whatever the executor: each item is computed alone, by t
 - :class:`ProcessExecutor`: a process pool (``forkserver`` start method: forking a process that runs
   threads can deadlock the child). Functions and items must be picklable: top-level functions, plain data.
 
-Which is faster for the codec, measured on this 2-core machine (the real corpora, 89 batches of 120 KB;
-``benches/parallel_executors.py``): processes. The column kernels (``disassemble``/``assemble``) and the
-verification hold the GIL, and they are most of the time at ``fast`` and ``default`` and all of the time
-in ``decompress``, so threads barely beat the serial run; LZMA (``max``) releases the GIL, so threads
-scale there too. :func:`get_executor` therefore defaults to processes.
+Which is faster for the codec, measured with ``benches/parallel_executors.py`` (all the real corpora: 33,496
+transactions, 18.2 MB in 165 batches of 120 KB; 2 workers; median of 5 runs, 1 at ``max``; the 2 cores were
+shared with other jobs, load average 6, so no executor could reach 2x)::
+
+    seconds             serial  threads         processes
+    compress fast        0.324  0.360 (0.90x)   0.240 (1.35x)
+    compress default     1.097  1.692 (0.65x)   0.917 (1.20x)
+    compress max        30.05  33.97  (0.88x)  29.29  (1.03x)
+    decompress fast      0.088  0.094 (0.94x)   0.247 (0.36x)
+    decompress default   0.077  0.068 (1.12x)   0.143 (0.53x)
+    decompress max       0.663  0.462 (1.43x)   0.683 (0.97x)
+
+Compressing: processes. The column kernel and the verification hold the GIL, so threads only add switching;
+LZMA releases it but the CPU had no idle core to give. Decompressing: threads. A decode is so cheap that
+shipping the decoded transactions back from a process costs more than the decode itself.
+``batchkit.many`` uses these defaults; :func:`get_executor` builds processes unless told otherwise.
 
 Another engine (a Dask cluster, issue 15) is one more class with the same two methods: ``map`` (submit
 every item, yield the results in item order) and ``close``. The contract it must keep:
