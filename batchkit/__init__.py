@@ -10,9 +10,11 @@ True
 from ._version import __version__
 from .api import compress, decompress, verify
 from .builder import BatchBuilder, build_payloads
+from .many import compress_many, decompress_many
 from .stream import ParentMismatchError, StreamDecoder, StreamEncoder
 from .errors import (BatchkitError, DecodeError, InputError, LimitExceededError, UnsupportedTransactionError,
                      UnsupportedVersionError, VerificationError)
 
-__all__ = ["compress", "decompress", "verify", "StreamEncoder", "StreamDecoder", "ParentMismatchError", "BatchBuilder", "build_payloads", "BatchkitError", "DecodeError", "InputError",
+__all__ = ["compress", "decompress", "verify", "StreamEncoder", "StreamDecoder", "ParentMismatchError",
+           "compress_many", "decompress_many", "BatchBuilder", "build_payloads", "BatchkitError", "DecodeError", "InputError",
            "LimitExceededError", "UnsupportedTransactionError", "UnsupportedVersionError", "VerificationError"]

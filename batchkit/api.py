@@ -23,7 +23,7 @@ def labels_for(raws: list[bytes], senders: Sequence | None, recover: bool) -> li
     if senders is not None:
         return sender_labels(senders, len(raws))
     if recover and raws:
-        return sender_labels(recover_senders(raws), len(raws))
+        return sender_labels(recover_senders(raws, strict=False), len(raws))
     return None
 
 
@@ -33,9 +33,11 @@ def compress(txs: Iterable, *, level: str | int = "default", senders: Sequence |
 
     ``txs``: raw signed transactions as ``bytes``, hex strings or eth-account signed transactions.
     ``level``: ``"fast"``, ``"default"``, ``"max"`` or a zstd level 1-22.
-    ``senders``: one 20-byte address per transaction (bytes or hex), used to delta-encode nonces per
-    sender; a wrong sender costs bytes, never correctness. When absent they are recovered from the
-    signatures (``recover=False`` skips that: every nonce is then stored whole).
+    ``senders``: one 20-byte address per transaction (bytes or hex, or ``None`` where unknown), used to
+    delta-encode nonces per sender; a wrong sender costs bytes, never correctness. When absent they are
+    recovered from the signatures (``recover=False`` skips that: every nonce is then stored whole); a
+    transaction whose signature does not recover (``r`` or ``s`` zero or out of range, no curve point)
+    gets a sender group of its own and is carried byte for byte.
     ``verify``: decode the payload and compare it with the input before returning it.
     ``version``: 2 (default: a v2 keyframe, with the shipped prior and a checksum) or 1.
     For consecutive payloads that use the ones before them, see :class:`batchkit.StreamEncoder`.

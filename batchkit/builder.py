@@ -38,7 +38,7 @@ Example::
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from .blob import HEADER_SIZE, USABLE_BYTES_PER_BLOB
 from .coerce import SenderLabels, parse_sender
@@ -354,10 +354,11 @@ class BatchBuilder:
 
 def build_payloads(raws: Iterable, *, senders: Sequence | None = None, target_blobs: int | None = None,
                    target_bytes: int | None = None, level: str | int = "default",
-                   verify: bool = True) -> list[bytes]:
+                   verify: bool = True, progress: Callable[[int], object] | None = None) -> list[bytes]:
     """Cut ``raws`` into consecutive payloads that each fill the target as closely as the builder can
     (the last one holds what is left). Order is kept: decoding the payloads in turn and concatenating
-    gives back ``raws``. ``senders``: one 20-byte address per transaction, or None."""
+    gives back ``raws``. ``senders``: one 20-byte address per transaction, or None. ``progress``: called
+    with the number of transactions each sealed payload carries."""
     raws = [bytes(r) for r in raws]
     if senders is not None and len(senders) != len(raws):
         raise InputError(f"{len(senders)} senders for {len(raws)} transactions")
@@ -366,7 +367,14 @@ def build_payloads(raws: Iterable, *, senders: Sequence | None = None, target_bl
     for i, raw in enumerate(raws):
         sender = None if senders is None else senders[i]
         while not builder.add(raw, sender):
-            out.append(builder.seal())
+            _seal(builder, out, progress)
     while len(builder):
-        out.append(builder.seal())
+        _seal(builder, out, progress)
     return out
+
+
+def _seal(builder: BatchBuilder, out: list[bytes], progress: Callable[[int], object] | None) -> None:
+    pending = len(builder)
+    out.append(builder.seal())
+    if progress is not None:
+        progress(pending - len(builder))

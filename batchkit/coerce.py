@@ -80,8 +80,9 @@ class SenderLabels:
 
 
 def sender_labels(senders: Sequence, n: int) -> list[int]:
-    """One label per transaction from ``senders`` (20-byte addresses as bytes or hex, one per transaction)."""
+    """One label per transaction from ``senders`` (20-byte addresses as bytes or hex, one per transaction;
+    ``None`` for an unknown sender, which gets a group of its own)."""
     if len(senders) != n:
         raise InputError(f"{len(senders)} senders for {n} transactions")
     labels = SenderLabels()
-    return [labels.label(parse_sender(s, i)) for i, s in enumerate(senders)]
+    return [labels.label(None if s is None else parse_sender(s, i)) for i, s in enumerate(senders)]

@@ -7,8 +7,19 @@ Errors about bad *input* (malformed transactions, unknown fields) also derive fr
 from __future__ import annotations
 
 
+def _rebuild(cls: type, args: tuple, state: dict) -> "BatchkitError":
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
+
 class BatchkitError(Exception):
-    """Root of every batchkit error."""
+    """Root of every batchkit error. Errors pickle with their type, message and attributes (they come back
+    from worker processes whatever their constructor's signature)."""
+
+    def __reduce__(self):
+        return _rebuild, (type(self), self.args, dict(self.__dict__))
 
 
 class InputError(BatchkitError, ValueError):
@@ -32,6 +43,25 @@ class UnsupportedTransactionError(InputError):
     def __init__(self, tx_type: int, *, index: int | None = None):
         super().__init__(f"unsupported transaction type 0x{tx_type:02x}", index=index)
         self.tx_type = tx_type
+
+
+class SenderRecoveryError(InputError):
+    """A well-formed transaction whose signature does not recover to a sender (``r`` or ``s`` zero or not
+    below the secp256k1 order, no curve point with that ``r``, the point at infinity). ``compress`` does
+    not raise it: such a transaction gets a sender group of its own."""
+
+
+class FileError(BatchkitError, OSError):
+    """A file that could not be read or written. The message names the caller's path (never a temporary
+    file batchkit writes first): ``cannot read x.bk: No such file or directory``. ``errno``, ``strerror``
+    and ``filename`` are those of the ``OSError`` it wraps, ``action`` is ``read`` or ``write``."""
+
+    def __init__(self, action: str, path: str, cause: OSError):
+        super().__init__(cause.errno, cause.strerror or str(cause), path)
+        self.action = action
+
+    def __str__(self) -> str:
+        return f"cannot {self.action} {self.filename}: {self.strerror}"
 
 
 class DecodeError(BatchkitError, ValueError):

@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, TextIO, Union
 
+from .errors import FileError
+
 PathOrFile = Union[str, "os.PathLike[str]", BinaryIO, TextIO]
 
 
@@ -23,15 +25,19 @@ def read_bounded(source: PathOrFile, limit: int, too_big: Callable[[int], Except
 
     Raises ``too_big(size)`` when there are more than ``limit`` bytes: before reading when the size is known
     (a regular file), else once ``limit + 1`` bytes have been read. With ``not_regular``, a path that is not
-    a regular file (a FIFO or a device could block or never end) raises ``not_regular()``. ``OSError``
-    propagates: the caller says which file it was reading.
+    a regular file (a FIFO or a device could block or never end) raises ``not_regular()``. A path that
+    cannot be opened raises :class:`~batchkit.errors.FileError` (an ``OSError``) naming it.
     """
     if hasattr(source, "read"):
         return _read_stream(source, limit, too_big)  # type: ignore[arg-type]
     name = os.fspath(source)  # type: ignore[arg-type]
     if name == "-":
         return _read_stream(sys.stdin.buffer, limit, too_big)
-    with open(name, "rb") as f:
+    try:
+        f = open(name, "rb")
+    except OSError as exc:
+        raise FileError("read", name, exc) from None
+    with f:
         st = os.fstat(f.fileno())
         if not_regular is not None and not stat.S_ISREG(st.st_mode):
             raise not_regular()
@@ -58,14 +64,20 @@ def atomic_output(path: str | None, *, binary: bool) -> Iterator:
         stream.flush()
         return
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    except OSError as exc:  # the error names the temporary file: name the caller's path instead
+        raise FileError("write", str(path), exc) from None
     try:
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as f:
             yield f
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the mode open() would
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise FileError("write", str(path), exc) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

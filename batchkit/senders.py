@@ -26,7 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from coincurve import PublicKey
 
-from .errors import InputError
+from .errors import InputError, SenderRecoveryError
 from .tx import keccak256, parse_tx
 
 #: Below this many transactions :func:`recover_senders` stays in-process: starting workers and
@@ -44,9 +44,10 @@ def recover_sender(raw: bytes | bytearray | memoryview, *, index: int | None = N
     """Return the 20-byte address that signed ``raw`` (a signed tx in its network form).
 
     Raises :class:`~batchkit.errors.InputError` (naming ``index`` when given) if ``raw`` is not a valid
-    transaction, or if its signature does not recover to a public key (``r`` or ``s`` zero or not
-    below the curve order, or no point with that ``r``). High-``s`` signatures (before Homestead) are
-    accepted: they recover like any other.
+    transaction, and its subclass :class:`~batchkit.errors.SenderRecoveryError` if the transaction is
+    well formed but its signature does not recover to a public key (``r`` or ``s`` zero or not below the
+    curve order, no curve point with that ``r``, or the point at infinity). High-``s`` signatures (before
+    Homestead) are accepted: they recover like any other.
     """
     tx = parse_tx(raw, index)
     return _recover(tx.signing_hash(), tx.y_parity, tx.r, tx.s, index)
@@ -54,22 +55,31 @@ def recover_sender(raw: bytes | bytearray | memoryview, *, index: int | None = N
 
 def _recover(message_hash: bytes, parity: int, r: int, s: int, index: int | None) -> bytes:
     if not (0 < r < _SECP256K1_N and 0 < s < _SECP256K1_N):
-        raise InputError("signature r or s is out of range: the sender cannot be recovered", index=index)
+        raise SenderRecoveryError("signature r or s is out of range: the sender cannot be recovered", index=index)
     signature = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([parity])
     try:
         public_key = PublicKey.from_signature_and_message(signature, message_hash, hasher=None)
     except Exception as exc:  # coincurve raises ValueError or its own errors for a bad signature
-        raise InputError(f"signature does not recover to a public key ({exc})", index=index) from exc
+        raise SenderRecoveryError(f"signature does not recover to a public key ({exc})", index=index) from exc
     return keccak256(public_key.format(compressed=False)[1:])[12:]
 
 
-def _recover_chunk(start: int, raws: list[bytes]) -> tuple[list[bytes | None], int | None]:
+def _recover_or_none(raw: bytes, index: int, strict: bool) -> bytes | None:
+    try:
+        return recover_sender(raw, index=index)
+    except SenderRecoveryError:
+        if strict:
+            raise
+        return None
+
+
+def _recover_chunk(start: int, raws: list[bytes], strict: bool = True) -> tuple[list[bytes | None], int | None]:
     """Worker: recover one chunk. Returns the senders and the index of the first failure (or ``None``);
     the parent re-raises that failure itself, so exceptions never cross the process boundary."""
     senders: list[bytes | None] = []
     for offset, raw in enumerate(raws):
         try:
-            senders.append(recover_sender(raw, index=start + offset))
+            senders.append(_recover_or_none(raw, start + offset, strict))
         except InputError:
             return senders, start + offset
     return senders, None
@@ -83,12 +93,15 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def recover_senders(raws: list[bytes], *, workers: int | None = None) -> list[bytes]:
+def recover_senders(raws: list[bytes], *, workers: int | None = None, strict: bool = True) -> list[bytes | None]:
     """Recover the sender of every transaction in ``raws``, in order.
 
     ``workers`` is the number of processes (default: one per core). Lists shorter than
     :data:`POOL_THRESHOLD`, and ``workers=1``, are handled in this process. Raises
-    :class:`~batchkit.errors.InputError` naming the index of the first transaction that fails.
+    :class:`~batchkit.errors.InputError` naming the index of the first transaction that fails. With
+    ``strict=False`` a well-formed transaction whose signature does not recover gets ``None`` (an unknown
+    sender: the encoder gives it a sender group of its own) instead of raising
+    :class:`~batchkit.errors.SenderRecoveryError`; malformed transactions still raise.
     """
     raws = [bytes(raw) for raw in raws]
     if workers is None:
@@ -96,14 +109,14 @@ def recover_senders(raws: list[bytes], *, workers: int | None = None) -> list[by
     if workers < 1:
         raise InputError(f"workers must be at least 1, not {workers}")
     if workers == 1 or len(raws) < POOL_THRESHOLD:
-        return [recover_sender(raw, index=i) for i, raw in enumerate(raws)]
+        return [_recover_or_none(raw, i, strict) for i, raw in enumerate(raws)]
 
     n_chunks = workers * _CHUNKS_PER_WORKER
     size = -(-len(raws) // n_chunks)
     starts = range(0, len(raws), size)
-    senders: list[bytes] = []
+    senders: list[bytes | None] = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_recover_chunk, start, raws[start:start + size]) for start in starts]
+        futures = [pool.submit(_recover_chunk, start, raws[start:start + size], strict) for start in starts]
         for future in futures:
             chunk, failed = future.result()
             if failed is not None:

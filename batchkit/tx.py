@@ -278,7 +278,28 @@ def _sig(items: list) -> tuple[int, int, int]:
     return _parity(items[0]), _int(items[1], "r"), _int(items[2], "s")
 
 
+def _declared_end(payload: bytes) -> int | None:
+    """Where the RLP item that starts ``payload`` says it ends, or None when its prefix is cut short."""
+    first = payload[0]
+    if first < 0x80:
+        return 1
+    if first < 0xB8 or 0xC0 <= first < 0xF8:
+        return 1 + (first - (0x80 if first < 0xC0 else 0xC0))
+    n = first - (0xB7 if first < 0xC0 else 0xF7)
+    if len(payload) < 1 + n:
+        return None
+    return 1 + n + int.from_bytes(payload[1:1 + n], "big")
+
+
 def _decode_rlp_list(payload: bytes) -> list:
+    # A cut transaction is the common case of bad input: say so, rather than what the cut happens to look
+    # like to the RLP decoder inside (a "long list prefix used for short list", a negative superfluous count).
+    if not payload:
+        raise _Bad("truncated: the envelope is empty")
+    end = _declared_end(payload)
+    if end is None or end > len(payload):
+        declared = "" if end is None else f"declares {end} bytes, "
+        raise _Bad(f"truncated: the envelope {declared}{len(payload)} present")
     try:
         items = rlp.decode(payload, strict=True)
     except rlp.exceptions.DecodingError as exc:

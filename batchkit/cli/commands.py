@@ -14,16 +14,20 @@ from ..blob import write_blob_dir
 from ..builder import build_payloads
 from ..calldata import frame
 from ..corpora import batches
-from ..errors import DecodeError, InputError, VerificationError
+from ..errors import DecodeError, FileError, InputError, VerificationError
 from ..estimate import estimate
 from ..format.v2 import Decoder as V2Decoder
 from ..files import atomic_output
 from ..inspection import inspect_payload, render
 from ..limits import MAX_INPUT_BYTES
+from ..parallel import get_executor
+from ..progress import Stages
+from ..progress import bar as progress_bar
 from ..readers import read_transactions
 from ..senders import recover_senders
 from ..tx import keccak256
 from ..stream import ParentMismatchError, StreamDecoder, StreamEncoder
+from .output import plural, refuse_binary_to_terminal
 from .payloads import is_stream_dir, read_file, read_posted, read_stream_tail, stream_files
 
 #: Raw transaction bytes per payload of ``compress --stream`` unless ``--batch-bytes`` says (about one blob
@@ -36,26 +40,60 @@ EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 # --- commands ------------------------------------------------------------------------------------------------
 
 def cmd_compress(args) -> int:
+    if args.proofs and args.to != "blobs":
+        raise InputError("--proofs needs --to blobs (KZG proofs are computed for blobs only)")
+    if args.to == "payload":
+        refuse_binary_to_terminal(args.output, args.force)
+    elif args.output in (None, "-") and args.target_blobs is None:
+        raise InputError(f"--to {args.to} writes " + ("files: give -o PREFIX" if args.to == "calldata"
+                                                      else "a directory: give -o DIR"))
     txs = read_transactions(args.input, skip_unsupported=args.skip_unsupported)
     if txs.skipped:
-        print(f"skipped {txs.skipped} unsupported transaction(s)", file=sys.stderr)
+        print(f"skipped {plural(txs.skipped, 'unsupported transaction')}", file=sys.stderr)
     if not txs.raws:
         raise InputError("no transactions in the input")
     senders = txs.senders
-    if senders is None and not args.no_recover:
-        senders = recover_senders(txs.raws)
     if args.stream:
+        if senders is None and not args.no_recover:
+            senders = recover_senders(txs.raws, strict=False)
         return _compress_stream(args, txs.raws, senders)
     if args.resume or args.keyframe_every is not None or args.batch_bytes is not None:
         raise InputError("--resume, --keyframe-every and --batch-bytes go with --stream")
     if args.target_blobs is not None:
+        if senders is None and not args.no_recover:
+            senders = recover_senders(txs.raws, strict=False)
         return _compress_to_targets(args, txs.raws, senders)
-    payload = compress(txs.raws, level=args.level, senders=senders, verify=not args.no_verify,
-                       recover=False)
+    steps = (["recover senders"] if senders is None and not args.no_recover else []) + \
+        [f"compress ({args.level})"] + ([] if args.no_verify else ["verify"]) + \
+        ([] if args.to == "payload" else [f"write {args.to}"])
+    note = None
+    with Stages(steps, "compress") as stage:
+        if senders is None and not args.no_recover:
+            stage.step("recover senders")
+            senders = recover_senders(txs.raws, strict=False)
+        stage.step(f"compress ({args.level})")
+        payload = compress(txs.raws, level=args.level, senders=senders, verify=False, recover=False)
+        if not args.no_verify:
+            stage.step("verify")
+            verify(txs.raws, payload)
+        if args.to != "payload":
+            stage.step(f"write {args.to}")
+            note = _write_posted(args, payload)
+    if note:
+        print(note, file=sys.stderr)
     if args.to == "payload":
         with atomic_output(args.output, binary=True) as f:
             f.write(payload)
-    elif args.to == "calldata":
+    n = len(txs.raws)
+    raw_bytes = sum(map(len, txs.raws))
+    print(f"{plural(n, 'transaction')}, {raw_bytes} bytes -> {len(payload)} bytes ({len(payload) / n:.1f} B/tx, "
+          f"ratio {raw_bytes / len(payload):.2f})", file=sys.stderr)
+    return EXIT_OK
+
+
+def _write_posted(args, payload: bytes) -> str | None:
+    """``--to calldata`` frames or ``--to blobs`` directory of one payload; returns what to tell the user."""
+    if args.to == "calldata":
         frames = frame(payload)
         if args.output in (None, "-"):
             raise InputError("--to calldata writes files: give -o PREFIX")
@@ -63,40 +101,57 @@ def cmd_compress(args) -> int:
             name = args.output if len(frames) == 1 else f"{args.output}.{i:03d}"
             with atomic_output(name, binary=True) as f:
                 f.write(data)
+        return None
     else:
         if args.output in (None, "-"):
             raise InputError("--to blobs writes a directory: give -o DIR")
-        manifest = write_blob_dir(payload, args.output, proofs=args.proofs)
-        print(f"{len(manifest['blobs'])} blob(s) in {args.output}", file=sys.stderr)
-    n = len(txs.raws)
-    raw_bytes = sum(map(len, txs.raws))
-    print(f"{n} transactions, {raw_bytes} bytes -> {len(payload)} bytes ({len(payload) / n:.1f} B/tx, "
-          f"ratio {raw_bytes / len(payload):.2f})", file=sys.stderr)
-    return EXIT_OK
+        manifest = _write_blob_dir(payload, args.output, args.proofs)
+        return f"{plural(len(manifest['blobs']), 'blob')} in {args.output}"
+
+
+def _write_blob_dir(payload: bytes, out: str, proofs: bool) -> dict:
+    try:
+        return write_blob_dir(payload, out, proofs=proofs)
+    except FileExistsError:
+        raise
+    except OSError as exc:  # it names the temporary sibling directory: name the user's path
+        raise FileError("write", out, exc) from None
+
+
+def _write_target(job: tuple) -> str:
+    """Worker: one payload of ``--target-blobs`` as a blob directory or a payload file; returns its name."""
+    payload, name, to, proofs = job
+    if to == "blobs":
+        _write_blob_dir(payload, name, proofs)
+    else:
+        with atomic_output(name, binary=True) as f:
+            f.write(payload)
+    return name
 
 
 def _compress_to_targets(args, raws: list[bytes], senders) -> int:
-    """A long input as a sequence of payloads, each filling ``--target-blobs`` blobs (the last may not)."""
+    """A long input as a sequence of payloads, each filling ``--target-blobs`` blobs (the last may not).
+    The builder cuts them in order (each cut depends on the ones before); the payloads are then written
+    by ``--jobs`` threads (KZG commitments release the GIL), byte for byte as a serial run writes them."""
     if args.output in (None, "-"):
         raise InputError("--target-blobs writes several payloads: give -o PREFIX (files PREFIX.000, ...)")
-    payloads = build_payloads(raws, senders=senders, target_blobs=args.target_blobs, level=args.level,
-                              verify=not args.no_verify)
-    written = []
+    with progress_bar(len(raws), "build payloads", unit="tx") as bar:
+        payloads = build_payloads(raws, senders=senders, target_blobs=args.target_blobs, level=args.level,
+                                  verify=not args.no_verify, progress=bar.update)
+    names = [f"{args.output}.{i:03d}" for i in range(len(payloads))]
+    jobs = [(p, name, args.to, args.proofs) for p, name in zip(payloads, names)]
     try:
-        for i, payload in enumerate(payloads):
-            name = f"{args.output}.{i:03d}"
-            if args.to == "blobs":
-                write_blob_dir(payload, name, proofs=args.proofs)
-            else:
-                with atomic_output(name, binary=True) as f:
-                    f.write(payload)
-            written.append(name)
+        with get_executor(args.jobs, "threads") as pool, progress_bar(len(jobs), f"write {args.to}",
+                                                                      unit="payload") as bar:
+            for _ in pool.map(_write_target, jobs):
+                bar.update(1)
     except BaseException:
-        for name in written:
+        for name in names:  # every worker has finished: remove whatever was written
             shutil.rmtree(name, ignore_errors=True) if Path(name).is_dir() else Path(name).unlink(missing_ok=True)
         raise
     sizes = ", ".join(str(len(p)) for p in payloads)
-    print(f"{len(raws)} transactions -> {len(payloads)} payloads ({sizes} bytes)", file=sys.stderr)
+    print(f"{plural(len(raws), 'transaction')} -> {plural(len(payloads), 'payload')} ({sizes} bytes)",
+          file=sys.stderr)
     return EXIT_OK
 
 
@@ -183,7 +238,7 @@ def cmd_verify(args) -> int:
     except VerificationError as exc:
         print(f"batchkit: different: {exc}", file=sys.stderr)
         return EXIT_DIFFERENT
-    print(f"ok: the payload decodes to the {len(txs.raws)} transactions", file=sys.stderr)
+    print(f"ok: the payload decodes to the {plural(len(txs.raws), 'transaction')}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -211,11 +266,13 @@ def cmd_inspect(args) -> int:
 def cmd_estimate(args) -> int:
     # Transactions or a payload in any posting form: a plain file is read up to the larger limit.
     data = read_posted(args.input, MAX_INPUT_BYTES, "input size")
-    result = estimate(data, level=args.level, base_fee=args.base_fee, blob_base_fee=args.blob_base_fee,
-                      excess_blob_gas=args.excess_blob_gas, fork=args.fork, eth_usd=args.eth_usd,
-                      skip_unsupported=args.skip_unsupported)
+    with Stages([f"estimate ({args.level})"], "estimate") as stage:
+        stage.step(f"estimate ({args.level})")
+        result = estimate(data, level=args.level, base_fee=args.base_fee, blob_base_fee=args.blob_base_fee,
+                          excess_blob_gas=args.excess_blob_gas, fork=args.fork, eth_usd=args.eth_usd,
+                          skip_unsupported=args.skip_unsupported)
     if result.skipped:
-        print(f"skipped {result.skipped} unsupported transaction(s)", file=sys.stderr)
+        print(f"skipped {plural(result.skipped, 'unsupported transaction')}", file=sys.stderr)
     if args.json:
         sys.stdout.write(json.dumps(result.comparison.to_dict(), indent=2) + "\n")
     else:
@@ -247,7 +304,7 @@ def render_estimate(c: cost.Comparison) -> str:
                  ("USD per transaction", usd(c.calldata_wei_per_tx), usd(c.blob_wei_per_tx))]
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
-    lines = [f"{c.n_txs} transactions, fork {c.fork}, base fee {c.base_fee} wei, blob base fee "
+    lines = [f"{plural(c.n_txs, 'transaction')}, fork {c.fork}, base fee {c.base_fee} wei, blob base fee "
              f"{c.blob_base_fee} wei ({c.blob_base_fee_source})"]
     lines += [f"{a:<{w0}}  {b:>{w1}}  {d}" for a, b, d in rows]
     lines.append(f"cheaper: {c.cheaper}")
@@ -260,7 +317,7 @@ def cmd_bench(args) -> int:
     formats = bench.select_formats(args.formats)
     corpus = bench.load_corpus(args.corpus or [])
     report = bench.run(corpus, formats, batch_bytes=args.batch_bytes, target_blobs=args.target_blobs,
-                       base_fee=base_fee, blob_base_fee=blob_base_fee, limit=args.limit)
+                       base_fee=base_fee, blob_base_fee=blob_base_fee, limit=args.limit, jobs=args.jobs)
     if args.json_out:
         with atomic_output(args.json_out, binary=False) as f:
             json.dump(report, f, indent=2)

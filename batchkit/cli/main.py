@@ -12,8 +12,16 @@ from typing import Callable
 
 from .._version import __version__
 from ..errors import BatchkitError
+from ..parallel import default_jobs
 from .commands import (EXIT_ERROR, cmd_bench, cmd_compress, cmd_decompress, cmd_estimate, cmd_inspect,
                        cmd_verify)
+from .output import EXIT_BROKEN_PIPE, silence_stdout
+
+DESCRIPTION = ("Batches of signed Ethereum transactions into the smallest L1 payloads (calldata, EIP-4844 "
+               "blobs), and back.")
+POSTED = ("a payload file, - for stdin, a blob directory (compress --to blobs), calldata frames "
+          "(compress --to calldata: PREFIX, or PREFIX.000, PREFIX.001, ... when split), or a stream directory "
+          "(compress --stream: DIR/*.bk, decoded in order)")
 
 COMMANDS: dict[str, Callable] = {
     "compress": cmd_compress,
@@ -26,7 +34,7 @@ COMMANDS: dict[str, Callable] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="batchkit", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="batchkit", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"batchkit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -55,19 +63,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --stream: continue the stream already in DIR (the next payload is the one an "
                         "encoder that never stopped would write)")
 
-    p = sub.add_parser("decompress", help="payload (file, -, blob directory, calldata frames or a stream "
-                                          "directory) -> JSONL")
-    p.add_argument("input", help="a payload file or -, a blob directory (manifest.json), calldata frames "
-                                 "(PREFIX or PREFIX.000, ...), or a stream directory (DIR/*.bk, decoded in order)")
+    _jobs_argument(p, "with --target-blobs: workers that write the payloads (blobs: KZG commitments)")
+    p.add_argument("--force", action="store_true", help="write a binary payload to stdout even if it is a terminal")
+
+    p = sub.add_parser("decompress", help="payload (file, -, blob directory, calldata frames or a stream directory) -> JSONL",
+                       description="Decode a payload back into its signed transactions, one JSONL line each "
+                                   "(raw and hash), in order. INPUT is " + POSTED + "; blobs are checked "
+                                   "against the versioned hashes of their manifest.")
+    p.add_argument("input", help=POSTED)
     p.add_argument("-o", "--output", help="output JSONL (default stdout)")
 
-    p = sub.add_parser("verify", help="check that PAYLOAD decodes to exactly the transactions of IN")
-    p.add_argument("input")
-    p.add_argument("payload")
-    p.add_argument("--skip-unsupported", action="store_true")
+    p = sub.add_parser("verify", help="check that PAYLOAD decodes to exactly the transactions of INPUT")
+    p.add_argument("input", help="the transactions (JSONL, hex lines, JSON-RPC blocks, Parquet), or - for stdin")
+    p.add_argument("payload", help=POSTED)
+    p.add_argument("--skip-unsupported", action="store_true",
+                   help="leave out transactions of types batchkit does not carry, as compress did")
 
     p = sub.add_parser("inspect", help="header, per-column sizes and bytes per transaction of a payload")
-    p.add_argument("payload")
+    p.add_argument("payload", help=POSTED)
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
     p = sub.add_parser("estimate", help="what posting the batch costs, as calldata and as blobs")
@@ -94,7 +107,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-fee", default="12gwei")
     p.add_argument("--blob-base-fee", default="1gwei")
     p.add_argument("--limit", type=int, help="use at most N transactions")
+    _jobs_argument(p, "processes running the formats side by side (each call still timed alone)")
     return parser
+
+
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
+    return n
+
+
+def _jobs_argument(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
+                   help=f"{what}; default: the cores ({default_jobs()})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args)
+    except BrokenPipeError:  # the reader of stdout is done (``| head``): stop quietly, as cat does
+        silence_stdout()
+        return EXIT_BROKEN_PIPE
     except (BatchkitError, ValueError, OSError) as exc:
         print(f"batchkit: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
