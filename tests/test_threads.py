@@ -1,16 +1,14 @@
 """Every public entry point from 8 threads at once, each output compared with the serial run's (issue 12).
 
 Each entry is a *factory*: called once per thread, it returns that thread's callable, so stateful objects
-(``BatchBuilder`` today, the v2 stream objects once they exist) are one object per thread, as the
+(``BatchBuilder``, the v2 stream objects) are one object per thread, as the
 thread-safety promise is stated. The threads start together (a barrier) and run every entry over every
 batch in a thread-specific shuffled order, so different entry points overlap.
 
 Marked ``threads`` and kept to a few seconds, so CI can repeat it cheaply (``for i in 1 2 3 4 5; do
 pytest -m threads -q || exit 1; done``); ``BATCHKIT_THREAD_ROUNDS`` runs more rounds in one go.
 
-Adding the v2 stream objects (after format v2 lands): append factories to ``ENTRY_POINTS``, e.g.
-``("stream encoder", lambda: _stream_roundtrip(StreamEncoder(...), StreamDecoder(...)))``; the harness
-needs no other change.
+The v2 stream objects are there as ``_stream`` factories (one encoder and one decoder per thread).
 """
 
 from __future__ import annotations
@@ -47,6 +45,20 @@ def _builder() -> Callable:
                 assert builder.add(raw)
         out.append(builder.seal())
         return out
+    return run
+
+
+def _stream(level: str) -> Callable:
+    """One StreamEncoder and one StreamDecoder per thread, kept across calls. Each call rewinds the encoder to
+    a new segment (so its output does not depend on the order the thread sees batches in), adds a keyframe and
+    a payload that uses it, decodes both in order, and returns the payloads."""
+    enc, dec = batchkit.StreamEncoder(level, keyframe_every=4), batchkit.StreamDecoder()
+
+    def run(batch: list[bytes]) -> tuple:
+        enc.rewind(None)
+        payloads = (enc.compress(batch, recover=False), enc.compress(batch[::-1], recover=False))
+        assert [dec.decompress(p) for p in payloads] == [batch, batch[::-1]]
+        return payloads
     return run
 
 
@@ -116,6 +128,8 @@ ENTRY_POINTS: list[tuple[str, Callable[[], Callable]]] = [
     ("KZG commitments", lambda: _commitments),
     ("calldata frame/unframe", lambda: _calldata_roundtrip),
     ("compress_many on threads", _thread_pool_many),
+    ("stream encoder and decoder fast (one per thread)", lambda: _stream("fast")),
+    ("stream encoder and decoder default (one per thread)", lambda: _stream("default")),
 ]
 
 
