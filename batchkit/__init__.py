@@ -10,8 +10,10 @@ True
 from ._version import __version__
 from .api import compress, decompress, verify
 from .builder import BatchBuilder, build_payloads
-from .errors import (BatchkitError, DecodeError, InputError, LimitExceededError, UnsupportedTransactionError,
+from .errors import (BatchkitError, BlockNotFoundError, DecodeError, InputError, JsonRpcError, LimitExceededError,
+                     NodeUnreachableError, RpcError, RpcResponseError, UnsupportedTransactionError,
                      UnsupportedVersionError, VerificationError)
 
 __all__ = ["compress", "decompress", "verify", "BatchBuilder", "build_payloads", "BatchkitError", "DecodeError", "InputError",
-           "LimitExceededError", "UnsupportedTransactionError", "UnsupportedVersionError", "VerificationError"]
+           "LimitExceededError", "UnsupportedTransactionError", "UnsupportedVersionError", "VerificationError",
+           "RpcError", "NodeUnreachableError", "BlockNotFoundError", "JsonRpcError", "RpcResponseError"]

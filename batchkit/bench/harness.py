@@ -21,7 +21,7 @@ from ..errors import InputError, VerificationError
 from ..format import v1
 from ..format._backend import COMPILED
 from ..inspection import inspect_payload
-from ..readers import read_transactions
+from ..readers import Transactions, read_transactions
 from ..senders import recover_senders
 
 #: batchkit rows: format name -> level.
@@ -132,6 +132,13 @@ def load_corpus(paths: Sequence[str]) -> Corpus:
             description = (f"generated corpus of {GENERATED_TXS} txs (seed {GENERATED_SEED}): "
                            "the shared corpora are absent")
     return Corpus(_filter(raws, left_out), description, left_out)
+
+
+def corpus_of(txs: Transactions, description: str) -> Corpus:
+    """The bench corpus of transactions already read (for example by :func:`batchkit.readers.read_node`);
+    type-3 and system txs are left out, as in :func:`load_corpus`."""
+    left_out = {"unsupported txs": txs.skipped} if txs.skipped else {}
+    return Corpus(_filter(txs.raws, left_out), description, left_out)
 
 
 # --- batches -----------------------------------------------------------------------------------------------
