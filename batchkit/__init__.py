@@ -12,9 +12,12 @@ from .api import compress, decompress, verify
 from .builder import BatchBuilder, build_payloads
 from .many import compress_many, decompress_many
 from .stream import ParentMismatchError, StreamDecoder, StreamEncoder
-from .errors import (BatchkitError, DecodeError, InputError, LimitExceededError, UnsupportedTransactionError,
+from .errors import (BatchkitError, BlockNotFoundError, DecodeError, InputError, JsonRpcError, LimitExceededError,
+                     NodeUnreachableError, RpcError, RpcResponseError, UnsupportedTransactionError,
                      UnsupportedVersionError, VerificationError)
 
 __all__ = ["compress", "decompress", "verify", "StreamEncoder", "StreamDecoder", "ParentMismatchError",
-           "compress_many", "decompress_many", "BatchBuilder", "build_payloads", "BatchkitError", "DecodeError", "InputError",
-           "LimitExceededError", "UnsupportedTransactionError", "UnsupportedVersionError", "VerificationError"]
+           "compress_many", "decompress_many", "BatchBuilder", "build_payloads", "BatchkitError", "DecodeError",
+           "InputError", "LimitExceededError", "UnsupportedTransactionError", "UnsupportedVersionError",
+           "VerificationError", "RpcError", "NodeUnreachableError", "BlockNotFoundError", "JsonRpcError",
+           "RpcResponseError"]

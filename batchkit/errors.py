@@ -97,3 +97,59 @@ class LimitExceededError(DecodeError):
 
 class VerificationError(BatchkitError):
     """The encoder's own output did not decode back to the input (a batchkit bug: please report it)."""
+
+
+class RpcError(BatchkitError):
+    """Reading from a node failed. ``reason`` is what went wrong; ``url`` the node's address as shown
+    (scheme, host and port: credentials, path and query are left out, they often hold an API key);
+    ``block`` the block number concerned, when there is one."""
+
+    def __init__(self, reason: str, *, url: str, block: int | None = None):
+        super().__init__(f"{url}: {reason}" if block is None else f"{url}: block {block}: {reason}")
+        self.reason = reason
+        self.url = url
+        self.block = block
+
+
+class NodeUnreachableError(RpcError):
+    """No answer from the node after every attempt: connection refused, host not resolved, time-out.
+    ``attempts`` is how many requests were made."""
+
+    def __init__(self, reason: str, *, url: str, attempts: int, block: int | None = None):
+        super().__init__(f"{reason} (after {attempts} attempt{'' if attempts == 1 else 's'})", url=url, block=block)
+        self.reason = reason
+        self.attempts = attempts
+
+
+class RpcResponseError(RpcError):
+    """The node answered, but not with what was asked: an HTTP error status (``status``), a body that is not
+    JSON or too large, answers to other ids, another block, a transaction that does not hash to its
+    ``hash`` (``index``: its position in the block)."""
+
+    def __init__(self, reason: str, *, url: str, block: int | None = None, status: int | None = None,
+                 index: int | None = None):
+        super().__init__(reason if index is None else f"transaction {index}: {reason}", url=url, block=block)
+        self.reason = reason
+        self.status = status
+        self.index = index
+
+
+class JsonRpcError(RpcError):
+    """The node answered with a JSON-RPC error object: ``code`` and ``rpc_message`` are its fields,
+    ``method`` the method called."""
+
+    def __init__(self, code: object, rpc_message: str, *, url: str, method: str, block: int | None = None):
+        super().__init__(f"{method} failed: JSON-RPC error {code}: {rpc_message}", url=url, block=block)
+        self.code = code
+        self.rpc_message = rpc_message
+        self.method = method
+
+
+class BlockNotFoundError(RpcError):
+    """A block the node does not have (beyond its head, or pruned). ``head`` is the node's latest block
+    number, when known."""
+
+    def __init__(self, block: int, *, url: str, head: int | None = None):
+        detail = "the node does not have it" if head is None else f"the node's latest block is {head}"
+        super().__init__(f"not found ({detail})", url=url, block=block)
+        self.head = head

@@ -1,9 +1,11 @@
 """What posting a batch costs, as calldata and as blobs.
 
 :func:`estimate` takes a batchkit payload (it starts with ``BK``), which is decoded to count its
-transactions and costed as it is, or the bytes of a transactions file (any shape
-:func:`batchkit.readers.read_transactions` reads), which are compressed at ``level`` (senders recovered from
-the signatures unless the input carries them). :func:`batchkit.cost.compare` then prices the payload.
+transactions and costed as it is, the bytes of a transactions file (any shape
+:func:`batchkit.readers.read_transactions` reads), or transactions already read (a
+:class:`~batchkit.readers.Transactions`, e.g. from :func:`batchkit.readers.read_node`), which are compressed at
+``level`` (senders recovered from the signatures unless the input carries them).
+:func:`batchkit.cost.compare` then prices the payload.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from . import cost
 from .api import compress, decompress
 from .errors import InputError
 from .format import v1
-from .readers import read_transactions
+from .readers import Transactions, read_transactions
 
 __all__ = ["Estimate", "estimate"]
 
@@ -30,10 +32,11 @@ class Estimate:
     comparison: cost.Comparison
 
 
-def estimate(data: bytes, *, level: str | int = "default", base_fee: int | str = "12gwei",
+def estimate(data: bytes | Transactions, *, level: str | int = "default", base_fee: int | str = "12gwei",
              blob_base_fee: int | str | None = None, excess_blob_gas: int | None = None, fork: str = "bpo2",
              eth_usd: float | str | None = None, skip_unsupported: bool = False) -> Estimate:
-    """Cost ``data`` (a payload, or a transactions file's bytes) posted as calldata and as blobs.
+    """Cost ``data`` (a payload, a transactions file's bytes, or :class:`Transactions`) posted as calldata and
+    as blobs (``skip_unsupported`` applies to a file's bytes; :class:`Transactions` carry their own count).
 
     Fees are wei as integers or amounts with a unit (``"12gwei"``, see :func:`batchkit.cost.parse_wei`);
     the other parameters are those of :func:`batchkit.cost.compare`. Raises :class:`InputError` for input
@@ -41,12 +44,13 @@ def estimate(data: bytes, *, level: str | int = "default", base_fee: int | str =
     """
     base_fee = cost.parse_wei(base_fee)
     blob_base_fee = None if blob_base_fee is None else cost.parse_wei(blob_base_fee)
-    skipped = 0
-    if data[:2] == v1.MAGIC:
+    if not isinstance(data, Transactions) and data[:2] == v1.MAGIC:
         payload = bytes(data)
         n = len(decompress(payload))
+        skipped = 0
     else:
-        txs = read_transactions(io.BytesIO(data), skip_unsupported=skip_unsupported)
+        txs = data if isinstance(data, Transactions) else \
+            read_transactions(io.BytesIO(data), skip_unsupported=skip_unsupported)
         skipped = txs.skipped
         if not txs.raws:
             raise InputError("no transactions in the input")

@@ -53,3 +53,20 @@ MAX_INPUT_BYTES = 1 << 30
 MAX_SEGMENT_PAYLOADS = 1024
 #: Compressed body bytes of one segment a decoder keeps (to rebuild its state after a rejected payload).
 MAX_SEGMENT_BYTES = 64 * 1024 * 1024
+
+# --- reading from a node (readers/node.py) ------------------------------------------------------------
+
+#: Blocks asked for in one HTTP request (one JSON-RPC batch). Nodes cap batches too (geth: 1,000 calls and
+#: 25 MB of answer), and a full mainnet block is up to a few MB of JSON.
+MAX_BLOCKS_PER_REQUEST = 100
+#: HTTP requests to one node in flight at once.
+MAX_CONCURRENCY = 16
+#: Largest HTTP answer read (64 MiB): refused unread when its Content-Length says more, else cut as soon as
+#: it passes the limit.
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+#: Blocks in one range. The transactions read from a node count against MAX_INPUT_BYTES, as a file's do.
+MAX_RANGE_BLOCKS = 1_000_000
+#: Nesting of arrays and objects in a node's answer (a batch of blocks nests 7 deep). Checked before the
+#: answer is decoded: json's C decoder recurses once per level, and where the recursion limit has been raised
+#: (py_ecc, which eth-account imports, sets it to 100,000) deep nesting overflows the C stack.
+MAX_JSON_DEPTH = 32

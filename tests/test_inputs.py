@@ -11,12 +11,15 @@ from pathlib import Path
 
 import pytest
 from coincurve import PrivateKey
+from hypothesis import given
+from hypothesis import strategies as st
 from eth_account import Account
 
 from batchkit.errors import InputError, UnsupportedTransactionError
 from batchkit.coerce import parse_api_tx
 from batchkit.limits import MAX_INPUT_BYTES
 from batchkit.readers import Transactions, read_transactions
+from batchkit.readers.rpc import from_rpc, raw_from_rpc
 from batchkit.senders import recover_sender
 from batchkit.tx import BlobTx, LegacyTx, keccak256, parse_tx
 
@@ -202,6 +205,46 @@ def test_record_hash_mismatch_is_rejected_with_its_index(tmp_path):
 def test_bad_inputs_raise_input_error_never_raw_exceptions(tmp_path, text, match):
     with pytest.raises(InputError, match=match):
         read_transactions(_write(tmp_path, text))
+
+
+def _with(raw: bytes, **fields) -> str:
+    return json.dumps(_block([raw]) | {"transactions": [_rpc(raw) | fields]})
+
+
+@pytest.mark.parametrize("text", [
+    _with(RAWS[3], nonce="-0x1"),                                   # was a TypeError from the RLP encoder
+    _with(RAWS[3], value=-5),
+    _with(RAWS[3], gas=1e400),                                      # float('inf'): was an OverflowError
+    _with(RAWS[3]).replace('"value": "0x3039"', '"value": Infinity'),
+    _with(RAWS[-1], to=None),                                       # a blob tx without 'to': was a TypeError
+    _with(RAWS[5], to="0x"),
+    _with(RAWS[5], authorizationList=[{"chainId": "0x1", "address": "0x" + "42" * 20, "nonce": "-0x3",
+                                       "yParity": "0x0", "r": "0x1", "s": "0x1"}]),
+], ids=["negative-nonce", "negative-value", "gas-1e400", "value-Infinity", "blob-to-null", "7702-to-0x",
+        "negative-auth-nonce"])
+def test_rpc_fields_out_of_range_are_input_errors(tmp_path, text):
+    with pytest.raises(InputError, match="transaction 0"):
+        read_transactions(_write(tmp_path, text))
+
+
+_RPC_FIELDS = ("type", "chainId", "nonce", "gas", "gasPrice", "maxFeePerGas", "maxPriorityFeePerGas", "to", "value",
+               "input", "accessList", "yParity", "v", "r", "s", "maxFeePerBlobGas", "blobVersionedHashes",
+               "authorizationList", "hash")
+_SCALAR = (st.none() | st.booleans() | st.integers(-2**300, 2**300) | st.floats() | st.text(max_size=6)
+           | st.sampled_from(["0x", "0x0", "-0x1", "0x" + "ff" * 40, "0x" + "11" * 20, "0x" + "22" * 32]))
+_JSON = _SCALAR | st.recursive(_SCALAR, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    st.sampled_from(["address", "storageKeys", "chainId", "nonce", "yParity", "r", "s"]), inner, max_size=4),
+    max_leaves=8)
+
+
+@given(raw=st.sampled_from(RAWS), changes=st.dictionaries(st.sampled_from(_RPC_FIELDS), _JSON, min_size=1, max_size=3))
+def test_from_rpc_on_any_field_values_rebuilds_or_raises_input_error(raw, changes):
+    obj = _rpc(raw) | changes
+    try:
+        tx = from_rpc(obj)
+    except InputError:
+        return
+    assert raw_from_rpc(obj) == tx.encode()
 
 
 def test_malformed_tx_in_hex_lines_names_line_and_index(tmp_path):

@@ -3,8 +3,8 @@
 What is measured
 ================
 
-The corpus (files given on the command line, else every ``*.jsonl`` of the shared corpora, else a generated
-corpus of 5,000 transactions) is read once. Transactions some format cannot carry are left out for *every*
+The corpus (files given on the command line, or the blocks ``--rpc URL --blocks A:B`` names, else every
+``*.jsonl`` of the shared corpora, else a generated corpus of 5,000 transactions) is read once. Transactions some format cannot carry are left out for *every*
 format, so all rows see the same batches: type-3 blob transactions (OP and Scroll reject them) and unsigned
 system transactions (type 0x7e: OP deposits, Scroll L1 messages). Senders are recovered once, before any
 timing, and handed to batchkit (it groups nonces per sender); batchkit's encode speed is therefore measured
@@ -27,11 +27,11 @@ Example::
 """
 
 from .harness import (BATCHKIT_LEVELS, DEFAULT_BATCH_BYTES, REFERENCE_FORMAT, Corpus, Format, Row, column_bytes,
-                      cut_by_bytes, cut_for_blobs, known_formats, load_corpus, run, run_format, select_formats,
+                      corpus_of, cut_by_bytes, cut_for_blobs, known_formats, load_corpus, run, run_format, select_formats,
                       versions)
 from .plots import write_plots
 from .report import render_columns, render_meta, render_table
 
 __all__ = ["BATCHKIT_LEVELS", "DEFAULT_BATCH_BYTES", "REFERENCE_FORMAT", "Corpus", "Format", "Row", "column_bytes",
-           "cut_by_bytes", "cut_for_blobs", "known_formats", "load_corpus", "run", "run_format", "select_formats",
+           "corpus_of", "cut_by_bytes", "cut_for_blobs", "known_formats", "load_corpus", "run", "run_format", "select_formats",
            "versions", "render_columns", "render_meta", "render_table", "write_plots"]

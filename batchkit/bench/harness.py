@@ -23,7 +23,7 @@ from ..format.v2 import Decoder as V2Decoder
 from ..inspection import inspect_payload
 from ..parallel import default_jobs, get_executor
 from ..progress import bar as progress_bar
-from ..readers import read_transactions
+from ..readers import Transactions, read_transactions
 from ..senders import recover_senders
 from ..stream import StreamDecoder, StreamEncoder
 
@@ -144,6 +144,13 @@ def load_corpus(paths: Sequence[str]) -> Corpus:
             description = (f"generated corpus of {GENERATED_TXS} txs (seed {GENERATED_SEED}): "
                            "the shared corpora are absent")
     return Corpus(_filter(raws, left_out), description, left_out)
+
+
+def corpus_of(txs: Transactions, description: str) -> Corpus:
+    """The bench corpus of transactions already read (for example by :func:`batchkit.readers.read_node`);
+    type-3 and system txs are left out, as in :func:`load_corpus`."""
+    left_out = {"unsupported txs": txs.skipped} if txs.skipped else {}
+    return Corpus(_filter(txs.raws, left_out), description, left_out)
 
 
 # --- batches -----------------------------------------------------------------------------------------------

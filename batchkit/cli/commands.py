@@ -23,7 +23,8 @@ from ..limits import MAX_INPUT_BYTES
 from ..parallel import get_executor
 from ..progress import Stages
 from ..progress import bar as progress_bar
-from ..readers import read_transactions
+from ..readers import Transactions, read_node, read_transactions
+from ..readers.node import display_url
 from ..senders import recover_senders
 from ..tx import keccak256
 from ..stream import ParentMismatchError, StreamDecoder, StreamEncoder
@@ -37,6 +38,35 @@ STREAM_BATCH_BYTES = 350_000
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 
 
+# --- input: a file or a node ------------------------------------------------------------------------------
+
+def _from_node(args) -> bool:
+    """Whether the transactions come from ``--rpc URL --blocks A:B`` (else from the file argument)."""
+    if args.rpc is None:
+        if args.blocks is not None:
+            raise InputError("--blocks goes with --rpc URL")
+        return False
+    if args.blocks is None:
+        raise InputError("--rpc needs --blocks A:B (blocks A to B-1; A:+N, A and A: work too)")
+    return True
+
+
+def _read_node(args, *, skip_unsupported: bool) -> Transactions:
+    return read_node(args.rpc, args.blocks, skip_unsupported=skip_unsupported, blocks_per_request=args.rpc_batch,
+                     concurrency=args.rpc_concurrency)
+
+
+def _read_input(args) -> Transactions:
+    """The transactions of the file argument, or of ``--rpc URL --blocks A:B``."""
+    if not _from_node(args):
+        if args.input is None:
+            raise InputError("give an input file (- for stdin), or --rpc URL --blocks A:B")
+        return read_transactions(args.input, skip_unsupported=args.skip_unsupported)
+    if args.input is not None:
+        raise InputError("give an input file or --rpc URL, not both")
+    return _read_node(args, skip_unsupported=args.skip_unsupported)
+
+
 # --- commands ------------------------------------------------------------------------------------------------
 
 def cmd_compress(args) -> int:
@@ -47,7 +77,7 @@ def cmd_compress(args) -> int:
     elif args.output in (None, "-") and args.target_blobs is None:
         raise InputError(f"--to {args.to} writes " + ("files: give -o PREFIX" if args.to == "calldata"
                                                       else "a directory: give -o DIR"))
-    txs = read_transactions(args.input, skip_unsupported=args.skip_unsupported)
+    txs = _read_input(args)
     if txs.skipped:
         print(f"skipped {plural(txs.skipped, 'unsupported transaction')}", file=sys.stderr)
     if not txs.raws:
@@ -264,8 +294,15 @@ def cmd_inspect(args) -> int:
 
 
 def cmd_estimate(args) -> int:
-    # Transactions or a payload in any posting form: a plain file is read up to the larger limit.
-    data = read_posted(args.input, MAX_INPUT_BYTES, "input size")
+    if _from_node(args):
+        if args.input is not None:
+            raise InputError("give an input file or --rpc URL, not both")
+        data: bytes | Transactions = _read_node(args, skip_unsupported=args.skip_unsupported)
+    elif args.input is None:
+        raise InputError("give an input file or payload (- for stdin), or --rpc URL --blocks A:B")
+    else:
+        # Transactions or a payload in any posting form: a plain file is read up to the larger limit.
+        data = read_posted(args.input, MAX_INPUT_BYTES, "input size")
     with Stages([f"estimate ({args.level})"], "estimate") as stage:
         stage.step(f"estimate ({args.level})")
         result = estimate(data, level=args.level, base_fee=args.base_fee, blob_base_fee=args.blob_base_fee,
@@ -315,7 +352,13 @@ def cmd_bench(args) -> int:
     base_fee = cost.parse_wei(args.base_fee)
     blob_base_fee = cost.parse_wei(args.blob_base_fee)
     formats = bench.select_formats(args.formats)
-    corpus = bench.load_corpus(args.corpus or [])
+    if _from_node(args):
+        if args.corpus:
+            raise InputError("give corpus files or --rpc URL, not both")
+        corpus = bench.corpus_of(_read_node(args, skip_unsupported=True),
+                                 f"blocks {args.blocks} of {display_url(args.rpc)}")
+    else:
+        corpus = bench.load_corpus(args.corpus or [])
     report = bench.run(corpus, formats, batch_bytes=args.batch_bytes, target_blobs=args.target_blobs,
                        base_fee=base_fee, blob_base_fee=blob_base_fee, limit=args.limit, jobs=args.jobs)
     if args.json_out:

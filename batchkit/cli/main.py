@@ -13,6 +13,7 @@ from typing import Callable
 from .._version import __version__
 from ..errors import BatchkitError
 from ..parallel import default_jobs
+from ..readers.node import DEFAULT_BLOCKS_PER_REQUEST, DEFAULT_CONCURRENCY
 from .commands import (EXIT_ERROR, cmd_bench, cmd_compress, cmd_decompress, cmd_estimate, cmd_inspect,
                        cmd_verify)
 from .output import EXIT_BROKEN_PIPE, silence_stdout
@@ -33,13 +34,23 @@ COMMANDS: dict[str, Callable] = {
 }
 
 
+def _add_node_arguments(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("reading from a node (instead of a file)")
+    g.add_argument("--rpc", metavar="URL", help="JSON-RPC endpoint of a node (http:// or https://)")
+    g.add_argument("--blocks", metavar="A:B", help="blocks A to B-1; also A:+N (N blocks), A (one), A: (to the head)")
+    g.add_argument("--rpc-batch", type=int, default=DEFAULT_BLOCKS_PER_REQUEST, metavar="N",
+                   help=f"blocks per JSON-RPC batch request (default {DEFAULT_BLOCKS_PER_REQUEST}; 1: no batches)")
+    g.add_argument("--rpc-concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
+                   help=f"requests in flight (default {DEFAULT_CONCURRENCY})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="batchkit", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"batchkit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("compress", help="transactions (JSONL, hex lines, JSON-RPC blocks, Parquet) -> payload")
-    p.add_argument("input", help="input file, or - for stdin")
+    p = sub.add_parser("compress", help="transactions (JSONL, hex lines, JSON-RPC blocks, Parquet, a node) -> payload")
+    p.add_argument("input", nargs="?", help="input file, or - for stdin (or --rpc URL --blocks A:B)")
     p.add_argument("-o", "--output", help="output file (default stdout); a directory with --to blobs")
     p.add_argument("--level", default="default", help="fast, default, max, or a zstd level 1-22")
     p.add_argument("--to", choices=("payload", "blobs", "calldata"), default="payload",
@@ -62,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true",
                    help="with --stream: continue the stream already in DIR (the next payload is the one an "
                         "encoder that never stopped would write)")
+    _add_node_arguments(p)
 
     _jobs_argument(p, "with --target-blobs: workers that write the payloads (blobs: KZG commitments)")
     p.add_argument("--force", action="store_true", help="write a binary payload to stdout even if it is a terminal")
@@ -84,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
     p = sub.add_parser("estimate", help="what posting the batch costs, as calldata and as blobs")
-    p.add_argument("input", help="transactions (as for compress) or a payload; - for stdin")
+    p.add_argument("input", nargs="?", help="transactions (as for compress) or a payload; - for stdin "
+                                            "(or --rpc URL --blocks A:B)")
     p.add_argument("--level", default="default")
     p.add_argument("--base-fee", default="12gwei", help="execution base fee (units: wei, gwei, eth)")
     fee = p.add_mutually_exclusive_group()
@@ -94,10 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--eth-usd", type=float, help="ETH price in USD, to show costs in USD")
     p.add_argument("--skip-unsupported", action="store_true")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    _add_node_arguments(p)
 
     p = sub.add_parser("bench", help="batchkit against today's production formats on the same batches")
-    p.add_argument("corpus", nargs="*", help="JSONL / JSON-RPC / Parquet files (default: ../shared/corpora, "
-                                             "else a generated corpus)")
+    p.add_argument("corpus", nargs="*", help="JSONL / JSON-RPC / Parquet files, or --rpc URL --blocks A:B "
+                                             "(default: ../shared/corpora, else a generated corpus)")
     size = p.add_mutually_exclusive_group()
     size.add_argument("--batch-bytes", type=int, help="cut batches of about N raw transaction bytes (default 120000)")
     size.add_argument("--target-blobs", type=int, help="cut batches that fill N blobs")
@@ -108,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--blob-base-fee", default="1gwei")
     p.add_argument("--limit", type=int, help="use at most N transactions")
     _jobs_argument(p, "processes running the formats side by side (each call still timed alone)")
+    _add_node_arguments(p)
     return parser
 
 

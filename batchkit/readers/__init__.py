@@ -1,6 +1,8 @@
-"""Input readers: turn a file (or stdin) into the raw signed transactions batchkit compresses.
+"""Input readers: turn a file (or stdin), or a block range of a node, into the raw signed transactions
+batchkit compresses. :func:`read_node` reads from a node over JSON-RPC (see :mod:`batchkit.readers.node`);
+:func:`read_transactions` reads a file.
 
-Shapes, detected from the content:
+File shapes, detected from the content:
 
 - **JSONL records** with a ``raw`` field, the shape of the shared corpus (``../shared/corpora/*.jsonl``).
   When a record has ``hash``, ``keccak256(raw)`` must equal it; ``from`` is kept as the sender.
@@ -36,8 +38,9 @@ from .collect import Collector, Transactions
 from .cryo import read_cryo_table
 from .hexlines import read_hex_lines
 from .jsonl import read_json
+from .node import parse_block_range, read_node
 
-__all__ = ["read_transactions", "Transactions"]
+__all__ = ["read_transactions", "read_node", "parse_block_range", "Transactions"]
 
 _PARQUET_MAGIC = b"PAR1"
 

@@ -1,12 +1,15 @@
 """JSON-RPC blocks with full transaction objects (``eth_getBlockByNumber`` with ``true``): each transaction is
-rebuilt from its fields with :func:`from_rpc`, which checks it against its ``hash``."""
+rebuilt from its fields with :func:`from_rpc` (:func:`raw_from_rpc` for its bytes), which checks it against its
+``hash``."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import rlp
+
 from ..errors import InputError, UnsupportedTransactionError
-from ..tx import (ACCESS_LIST, BLOB, DYNAMIC_FEE, LEGACY, SUPPORTED_TYPES, AccessListEntry, AccessListTx,
+from ..tx import (ACCESS_LIST, BLOB, DYNAMIC_FEE, LEGACY, SET_CODE, SUPPORTED_TYPES, AccessListEntry, AccessListTx,
                   Authorization, BlobTx, DynamicFeeTx, LegacyTx, SetCodeTx, Transaction, keccak256, parse_tx)
 from .collect import Collector
 
@@ -26,14 +29,17 @@ def read_block(block: dict, collector: Collector, where: str) -> None:
         if not isinstance(obj, dict):
             raise InputError(f"{label}: the block lists transaction hashes, not transaction objects "
                              "(fetch it with full transactions)", index=collector.index)
-        collector.add(lambda index, obj=obj: from_rpc(obj, index).encode(), obj.get("from"), label)
+        collector.add(lambda index, obj=obj: raw_from_rpc(obj, index), obj.get("from"), label)
 
 
 def _q(obj: dict, key: str, default: Any = None) -> int:
     value = obj.get(key, default)
     if value is None:
         raise _Bad(f"missing field {key!r}")
-    return int(value, 16) if isinstance(value, str) else int(value)
+    number = int(value, 16) if isinstance(value, str) else int(value)
+    if number < 0:
+        raise _Bad(f"{key} is negative")
+    return number
 
 
 def _hexbytes(value: str | None, what: str) -> bytes:
@@ -49,11 +55,22 @@ def from_rpc(obj: dict, index: int | None = None) -> Transaction:
     """Rebuild a signed transaction from a JSON-RPC transaction object (``eth_getBlockByNumber`` with
     full transactions, ``eth_getTransactionByHash``). When the object has a ``hash``, the rebuilt bytes
     must hash to it, else :class:`InputError`."""
+    return _rebuild(obj, index)[0]
+
+
+def raw_from_rpc(obj: dict, index: int | None = None) -> bytes:
+    """``from_rpc(obj, index).encode()``, the signed transaction in network form, without encoding it twice."""
+    return _rebuild(obj, index)[1]
+
+
+def _rebuild(obj: dict, index: int | None) -> tuple[Transaction, bytes]:
     try:
         tx_type = _q(obj, "type", "0x0")
         if tx_type not in SUPPORTED_TYPES:
             raise UnsupportedTransactionError(tx_type, index=index)
         to = None if obj.get("to") in (None, "0x", "") else _hexbytes(obj["to"], "to")
+        if to is None and tx_type in (BLOB, SET_CODE):
+            raise _Bad(f"a type-0x{tx_type:02x} transaction needs 'to'")
         data = _hexbytes(obj.get("input", obj.get("data")), "input")
         common = dict(nonce=_q(obj, "nonce"), gas=_q(obj, "gas"), value=_q(obj, "value"), data=data,
                       r=_q(obj, "r"), s=_q(obj, "s"))
@@ -81,16 +98,16 @@ def from_rpc(obj: dict, index: int | None = None) -> Transaction:
                                             _q(a, "yParity", a.get("v")), _q(a, "r"), _q(a, "s"))
                               for a in obj.get("authorizationList") or ())
                 tx = SetCodeTx(to=to, authorization_list=auths, **fees, **common)
-    except (_Bad, KeyError, ValueError, TypeError, AttributeError) as exc:
+    except (_Bad, KeyError, ValueError, TypeError, AttributeError, OverflowError) as exc:
         if isinstance(exc, InputError):
             raise
         raise InputError(f"bad JSON-RPC transaction: {exc}", index=index) from None
-    raw = tx.encode()
     try:
-        tx = parse_tx(raw, index)  # the same strictness as raw input (field ranges, shapes)
-    except InputError:
-        raise
+        raw = tx.encode()
+    except (TypeError, ValueError, rlp.exceptions.RLPException) as exc:  # a field of a type RLP cannot hold
+        raise InputError(f"bad JSON-RPC transaction: {exc}", index=index) from None
+    tx = parse_tx(raw, index)  # the same strictness as raw input (field ranges, shapes)
     if "hash" in obj and obj["hash"] is not None:
         if keccak256(raw).hex() != str(obj["hash"]).lower().removeprefix("0x"):
             raise InputError("rebuilt transaction does not match its hash", index=index)
-    return tx
+    return tx, raw
