@@ -1,6 +1,7 @@
 """CLI against API on one file, interleaved round by round so a shared machine's load drifts into both
 sides alike; prints medians and API/CLI speed ratios (issue 14's targets: compress >= 0.6, decompress to
-JSONL >= 0.5, inspect no slower than decompress). ``bench_cli.py`` times the same calls with
+JSONL >= 0.5, inspect no slower than decompress; ``no-recover`` is compress with ``--no-recover`` against
+``recover=False``, the input path without sender recovery). ``bench_cli.py`` times the same calls with
 pytest-benchmark.
 
     python benches/cli_ratios.py FILE [ROUNDS]
@@ -60,6 +61,10 @@ def measure(path: Path, rounds: int) -> dict[str, float]:
         "compress api": lambda: batchkit.compress(raws),
         "compress cli": lambda: _cli("compress", str(path), "--skip-unsupported", "-o", out_bk),
         "compress process": lambda: _process("compress", str(path), "--skip-unsupported", "-o", out_bk),
+        "no-recover api": lambda: batchkit.compress(raws, recover=False),
+        "no-recover cli": lambda: _cli("compress", str(path), "--skip-unsupported", "--no-recover", "-o", out_bk),
+        "no-recover process": lambda: _process("compress", str(path), "--skip-unsupported", "--no-recover",
+                                               "-o", out_bk),
         "decompress api": lambda: batchkit.decompress(payload),
         "decompress cli": lambda: _cli("decompress", str(bk), "-o", out_jsonl),
         "decompress process": lambda: _process("decompress", str(bk), "-o", out_jsonl),
@@ -78,7 +83,8 @@ def measure(path: Path, rounds: int) -> dict[str, float]:
     med = {name: statistics.median(ts) for name, ts in times.items()}
     for name, value in med.items():
         print(f"  {name:20s} {value * 1000:9.1f} ms")
-    for command, api in (("compress", "compress api"), ("decompress", "decompress api")):
+    for command, api in (("compress", "compress api"), ("no-recover", "no-recover api"),
+                         ("decompress", "decompress api")):
         for who in ("cli", "process"):
             print(f"  {command} {who}: API/CLI speed {med[api] / med[f'{command} {who}']:.2f}")
     for who in ("cli", "process"):
