@@ -1,7 +1,9 @@
 """Sender recovery: the 20-byte address that signed each transaction.
 
 The sender is not in a transaction's bytes; it is recovered from the signature (``y_parity``, ``r``, ``s``)
-over the transaction's signing hash, with libsecp256k1 (through ``coincurve``). The address is the last
+over the transaction's signing hash, with libsecp256k1 (through ``coincurve``). The signing message and the
+signature come from one strict walk of the envelope by the column core (``core.signing_parts``), the walk
+the codec itself makes: no RLP library decodes or re-encodes the transaction. The address is the last
 20 bytes of ``keccak256`` of the uncompressed public key without its ``0x04`` prefix.
 
 One recovery costs about 50 microseconds, so :func:`recover_senders` spreads large lists over a process
@@ -27,7 +29,8 @@ from concurrent.futures import ProcessPoolExecutor
 from coincurve import PublicKey
 
 from .errors import InputError, SenderRecoveryError
-from .tx import keccak256, parse_tx
+from .format._backend import core
+from .tx import keccak256
 
 #: Below this many transactions :func:`recover_senders` stays in-process: starting workers and
 #: shipping the bytes to them costs more than the recovery itself.
@@ -49,14 +52,16 @@ def recover_sender(raw: bytes | bytearray | memoryview, *, index: int | None = N
     curve order, no curve point with that ``r``, or the point at infinity). High-``s`` signatures (before
     Homestead) are accepted: they recover like any other.
     """
-    tx = parse_tx(raw, index)
-    return _recover(tx.signing_hash(), tx.y_parity, tx.r, tx.s, index)
+    message, signature = core.signing_parts(raw, index)
+    return _recover(keccak256(message), signature, index)
 
 
-def _recover(message_hash: bytes, parity: int, r: int, s: int, index: int | None) -> bytes:
+def _recover(message_hash: bytes, signature: bytes, index: int | None) -> bytes:
+    """``signature``: r (32 bytes) ‖ s (32 bytes) ‖ y parity (1 byte), as ``core.signing_parts`` gives it."""
+    r = int.from_bytes(signature[:32], "big")
+    s = int.from_bytes(signature[32:64], "big")
     if not (0 < r < _SECP256K1_N and 0 < s < _SECP256K1_N):
         raise SenderRecoveryError("signature r or s is out of range: the sender cannot be recovered", index=index)
-    signature = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([parity])
     try:
         public_key = PublicKey.from_signature_and_message(signature, message_hash, hasher=None)
     except Exception as exc:  # coincurve raises ValueError or its own errors for a bad signature

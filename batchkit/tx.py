@@ -15,8 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Union
 
-import rlp
-from Crypto.Hash import keccak as _keccak
+from sha3 import keccak_256 as _keccak_256
 
 from .errors import InputError, UnsupportedTransactionError
 
@@ -29,7 +28,14 @@ MAX_U256 = 2**256 - 1
 
 
 def keccak256(data: bytes) -> bytes:
-    return _keccak.new(data=data, digest_bits=256).digest()
+    return _keccak_256(data).digest()
+
+
+def _rlp():
+    """pyrlp, imported on first use: it pulls in eth_utils and pydantic (about 0.25 s), which the command
+    line's paths over raw transactions (the compiled core walks them) never need."""
+    import rlp
+    return rlp
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +90,10 @@ class LegacyTx:
         fields = self.unsigned_fields()
         if self.chain_id is not None:
             fields += [self.chain_id, 0, 0]
-        return keccak256(rlp.encode(fields))
+        return keccak256(_rlp().encode(fields))
 
     def encode(self) -> bytes:
-        return rlp.encode(self.fields())
+        return _rlp().encode(self.fields())
 
     @property
     def hash(self) -> bytes:
@@ -103,10 +109,10 @@ class _TypedTx:
         return self.unsigned_fields() + [self.y_parity, self.r, self.s]
 
     def signing_hash(self) -> bytes:
-        return keccak256(bytes([self.type]) + rlp.encode(self.unsigned_fields()))
+        return keccak256(bytes([self.type]) + _rlp().encode(self.unsigned_fields()))
 
     def encode(self) -> bytes:
-        return bytes([self.type]) + rlp.encode(self.fields())
+        return bytes([self.type]) + _rlp().encode(self.fields())
 
     @property
     def hash(self) -> bytes:
@@ -301,8 +307,8 @@ def _decode_rlp_list(payload: bytes) -> list:
         declared = "" if end is None else f"declares {end} bytes, "
         raise _Bad(f"truncated: the envelope {declared}{len(payload)} present")
     try:
-        items = rlp.decode(payload, strict=True)
-    except rlp.exceptions.DecodingError as exc:
+        items = _rlp().decode(payload, strict=True)
+    except _rlp().exceptions.DecodingError as exc:
         raise _Bad(f"malformed RLP: {exc}") from exc
     if not isinstance(items, list):
         raise _Bad("the envelope is not an RLP list")

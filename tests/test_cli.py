@@ -40,6 +40,21 @@ def test_compress_inspect_decompress_verify_round_trip(tmp_path, txs_file, gener
     assert main(["verify", str(txs_file), str(out)]) == 0
 
 
+def test_decompress_writes_the_lines_json_dumps_writes_chunk_by_chunk(tmp_path, generated_raws, monkeypatch,
+                                                                      capsys):
+    from batchkit.cli import commands
+    monkeypatch.setattr(commands, "_RECORDS_PER_WRITE", 7)  # 150 txs: 22 chunks, the last one short
+    payload = tmp_path / "b.bk"
+    payload.write_bytes(batchkit.compress(generated_raws[:150], recover=False))
+    expected = "".join(json.dumps({"raw": "0x" + r.hex(), "hash": "0x" + keccak256(r).hex()}) + "\n"
+                       for r in generated_raws[:150])
+    back = tmp_path / "back.jsonl"
+    assert main(["decompress", str(payload), "-o", str(back)]) == 0
+    assert back.read_text() == expected
+    assert main(["decompress", str(payload)]) == 0
+    assert capsys.readouterr().out == expected
+
+
 def test_verify_exits_1_when_the_payload_differs(tmp_path, txs_file, generated_raws):
     other = tmp_path / "other.bk"
     other.write_bytes(batchkit.compress(generated_raws[:149], recover=False))

@@ -181,6 +181,32 @@ def test_empty_input_gives_no_transactions(tmp_path):
 
 # --- errors ------------------------------------------------------------------------------------------
 
+def test_json_that_orjson_reads_inexactly_or_not_at_all_reads_as_before(tmp_path):
+    """The JSON reader takes records from orjson, and anything else from the stdlib decoder: a block whose
+    value is an integer past 64 bits (orjson would make it a float), NaN and a lone surrogate (orjson
+    rejects them) read as the stdlib reads them."""
+    big = LegacyTx(0, 10**10, 21000, bytes.fromhex("35" * 20), 10**30, b"", 27, 0, 0)
+    sig = PrivateKey(bytes.fromhex(KEY[2:])).sign_recoverable(big.signing_hash(), hasher=None)
+    big = dataclasses.replace(big, v=27 + sig[64], r=int.from_bytes(sig[:32], "big"),
+                              s=int.from_bytes(sig[32:64], "big")).encode()
+    obj = _rpc(big)
+    obj["value"] = 10**30  # a JSON number
+    for text in (json.dumps({"number": "0x5", "transactions": [obj]}),
+                 json.dumps({"number": "0x5", "transactions": [obj]}) + "\n" + json.dumps({"raw": _hx(RAWS[0])}),
+                 json.dumps([{"raw": _hx(big)}, {"number": "0x5", "transactions": [obj]}])):
+        txs = read_transactions(_write(tmp_path, text))
+        assert txs.raws[0] == big
+    text = '{"raw": "%s", "note": NaN}\n{"raw": "%s", "note": "\\ud800"}\n' % (_hx(RAWS[0]), _hx(RAWS[1]))
+    assert read_transactions(_write(tmp_path, text)).raws == RAWS[:2]
+
+
+@pytest.mark.parametrize("spelling", ["0x{}", "0X{}", "{}", " 0x{} ", "0x{}\u00a0", "0x{}".upper()])
+def test_record_hex_in_every_spelling_hex_bytes_accepts(tmp_path, spelling):
+    raw = RAWS[3]
+    text = json.dumps({"raw": spelling.format(raw.hex()), "hash": spelling.format(keccak256(raw).hex())})
+    assert read_transactions(_write(tmp_path, text)).raws == [raw]
+
+
 def test_record_hash_mismatch_is_rejected_with_its_index(tmp_path):
     lines = [json.dumps({"raw": _hx(r), "hash": _hx(keccak256(r))}) for r in RAWS]
     lines[4] = json.dumps({"raw": _hx(RAWS[4]), "hash": _hx(keccak256(RAWS[3]))})

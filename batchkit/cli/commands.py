@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from binascii import hexlify
 from pathlib import Path
 
-from .. import bench, cost
+from .. import cost
 from ..api import compress, decompress, verify
 from ..blob import write_blob_dir
 from ..builder import build_payloads
@@ -36,6 +37,9 @@ from .payloads import is_stream_dir, read_file, read_posted, read_stream_tail, s
 STREAM_BATCH_BYTES = 350_000
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
+
+#: ``decompress`` writes its JSONL this many transactions at a time (memory stays a chunk, not the batch).
+_RECORDS_PER_WRITE = 4096
 
 
 # --- input: a file or a node ------------------------------------------------------------------------------
@@ -228,9 +232,9 @@ def cmd_decompress(args) -> int:
     if is_stream_dir(args.input):
         return _decompress_stream(args)
     txs = decompress(read_posted(args.input))
-    with atomic_output(args.output, binary=False) as f:
-        for raw in txs:
-            f.write(json.dumps({"raw": "0x" + raw.hex(), "hash": "0x" + keccak256(raw).hex()}) + "\n")
+    with atomic_output(args.output, binary=True) as f:
+        for start in range(0, len(txs), _RECORDS_PER_WRITE):
+            write_all(f, jsonl_records(txs[start:start + _RECORDS_PER_WRITE]))
     return EXIT_OK
 
 
@@ -254,11 +258,29 @@ def _decompress_stream(args) -> int:
               f"their keyframe ({skipped[0][0]} .. {skipped[-1][0]}; first: {skipped[0][1]})", file=sys.stderr)
     if len(skipped) == len(files):
         raise DecodeError("no payload of the stream could be decoded: it holds no keyframe")
-    with atomic_output(args.output, binary=False) as f:
-        for raw in txs:
-            f.write(json.dumps({"raw": "0x" + raw.hex(), "hash": "0x" + keccak256(raw).hex()}) + "\n")
-    print(f"{len(files) - len(skipped)} payloads, {len(txs)} transactions", file=sys.stderr)
+    with atomic_output(args.output, binary=True) as f:
+        for start in range(0, len(txs), _RECORDS_PER_WRITE):
+            write_all(f, jsonl_records(txs[start:start + _RECORDS_PER_WRITE]))
+    print(f"{plural(len(files) - len(skipped), 'payload')}, {plural(len(txs), 'transaction')}", file=sys.stderr)
     return EXIT_OK
+
+
+def write_all(f, data: bytes) -> None:
+    """``f.write(data)``, all of it: a blocking write into a pipe whose reader went away returns the part the
+    pipe took (without an error) and only the next write fails, so keep writing until it does."""
+    view = memoryview(data)
+    while view:
+        n = f.write(view)
+        if not n:  # a blocking stream never takes nothing: do not spin
+            raise BrokenPipeError("the output takes no more bytes")
+        view = view[n:]
+
+
+def jsonl_records(raws: list[bytes]) -> bytes:
+    """One JSONL record ``{"raw": "0x...", "hash": "0x..."}`` per transaction, byte for byte what
+    ``json.dumps`` writes for it: hex digits need no escaping, so the line is formatted directly."""
+    return b"".join([b'{"raw": "0x%s", "hash": "0x%s"}\n' % (hexlify(raw), hexlify(keccak256(raw)))
+                     for raw in raws])
 
 
 def cmd_verify(args) -> int:
@@ -349,6 +371,8 @@ def render_estimate(c: cost.Comparison) -> str:
 
 
 def cmd_bench(args) -> int:
+    from .. import bench  # the baselines and the corpus generator: slow imports no other command needs
+
     base_fee = cost.parse_wei(args.base_fee)
     blob_base_fee = cost.parse_wei(args.blob_base_fee)
     formats = bench.select_formats(args.formats)

@@ -429,133 +429,157 @@ cdef int check_auths(cptr raw, Item* lst, size_t* count) except -1:
     return 0
 
 
-cdef int disassemble_one(_Enc c, cptr raw, size_t end, uint64_t* nonce_out) except -1:
-    cdef Item top
-    cdef Item items[14]
-    cdef size_t count, expected, nonce_i, fee1_i, gas_i, to_i, value_i, data_i, r_i, i, p, nf
-    cdef size_t nh = 0, na = 0
-    cdef int fee2_i
-    cdef unsigned int tx_type, kind, parity
-    cdef Item h, a
-    cdef Item f[6]
-    cdef uint64_t v64
-    cdef bint unprotected = False
+# Where the fields of one checked envelope are (item positions are into the raw bytes).
+cdef struct Walk:
+    Item top
+    Item items[14]
+    size_t expected
+    unsigned int tx_type
+    unsigned int kind
+    unsigned int parity
+    size_t nonce_i, fee1_i, gas_i, to_i, value_i, data_i, r_i
+    int fee2_i
+    size_t nh, na
+
+
+cdef object walk_tx(cptr raw, size_t end, Walk* w):
+    """Check every field of the envelope ``raw[:end]`` strictly and fill ``w``; raises ``_Bad`` or
+    ``UnsupportedTransactionError``. Returns the chain id (minimal big-endian bytes), or None for a legacy
+    tx without EIP-155."""
+    cdef size_t count, expected, p
+    cdef unsigned int tx_type
+    cdef Item h
     chain_be = None
+    w.nh = 0
+    w.na = 0
     if end == 0:
         raise _Bad("empty transaction")
     tx_type = raw[0]
     if tx_type >= 0xC0:
         tx_type = 0
-        rlp_item(raw, 0, end, &top)
+        rlp_item(raw, 0, end, &w.top)
     elif 0 < tx_type <= MAX_TYPE:
-        rlp_item(raw, 1, end, &top)
+        rlp_item(raw, 1, end, &w.top)
     elif tx_type < 0x80:
         raise UnsupportedTransactionError(tx_type)
     else:
         raise _Bad("not a transaction envelope (an RLP string)")
-    if not top.is_list:
+    if not w.top.is_list:
         raise _Bad("transaction must be a list")
-    if top.stop != end:
+    if w.top.stop != end:
         raise _Bad("trailing bytes after the transaction")
     expected = EXPECTED_FIELDS[tx_type]
-    rlp_children(raw, &top, items, 14, &count, "transaction")
+    rlp_children(raw, &w.top, w.items, 14, &count, "transaction")
     if count != expected:
         raise _Bad(f"a type-{tx_type} transaction has {expected} fields, not {count}")
-    kind = tx_type
+    w.expected = expected
+    w.tx_type = tx_type
+    w.kind = tx_type
     if tx_type == 0:
-        nonce_i, fee1_i, fee2_i, gas_i, to_i = 0, 1, -1, 2, 3
+        w.nonce_i, w.fee1_i, w.fee2_i, w.gas_i, w.to_i = 0, 1, -1, 2, 3
     elif tx_type == 1:
-        nonce_i, fee1_i, fee2_i, gas_i, to_i = 1, 2, -1, 3, 4
+        w.nonce_i, w.fee1_i, w.fee2_i, w.gas_i, w.to_i = 1, 2, -1, 3, 4
     else:
-        nonce_i, fee1_i, fee2_i, gas_i, to_i = 1, 2, 3, 4, 5
-    value_i = to_i + 1
-    data_i = to_i + 2
+        w.nonce_i, w.fee1_i, w.fee2_i, w.gas_i, w.to_i = 1, 2, 3, 4, 5
+    w.value_i = w.to_i + 1
+    w.data_i = w.to_i + 2
+    cdef Item* items = w.items
 
     if tx_type == 0:
         int_be(raw, &items[6], "v", 32)
         vb = PyBytes_FromStringAndSize(<const char*>raw + items[6].start, items[6].stop - items[6].start)
         v = int.from_bytes(vb, "big")
         if v == 27 or v == 28:
-            unprotected = True
-            kind |= KIND_UNPROTECTED
-            parity = v - 27
+            w.kind |= KIND_UNPROTECTED
+            w.parity = v - 27
         elif v >= 37:
-            parity = (v - 35) & 1
+            w.parity = (v - 35) & 1
             cid = (v - 35) >> 1
             chain_be = cid.to_bytes((cid.bit_length() + 7) // 8, "big")
         else:
             raise _Bad(f"legacy v {v} is neither 27/28 nor EIP-155")
-        r_i = 7
+        w.r_i = 7
     else:
         int_be(raw, &items[0], "chain id", 32)
         chain_be = PyBytes_FromStringAndSize(<const char*>raw + items[0].start, items[0].stop - items[0].start)
-        parity = parity_of(raw, &items[expected - 3])
-        r_i = expected - 2
-    int_be(raw, &items[nonce_i], "nonce", 8)
-    int_be(raw, &items[fee1_i], "fee", 32)
-    if fee2_i >= 0:
-        int_be(raw, &items[fee2_i], "max fee", 32)
-    int_be(raw, &items[gas_i], "gas", 8)
-    need_string(&items[to_i], "to")
-    if items[to_i].stop - items[to_i].start not in (0, 20):
-        raise _Bad(f"to must be empty or 20 bytes, not {items[to_i].stop - items[to_i].start}")
-    if items[to_i].stop == items[to_i].start and tx_type >= 3:
+        w.parity = parity_of(raw, &items[expected - 3])
+        w.r_i = expected - 2
+    int_be(raw, &items[w.nonce_i], "nonce", 8)
+    int_be(raw, &items[w.fee1_i], "fee", 32)
+    if w.fee2_i >= 0:
+        int_be(raw, &items[w.fee2_i], "max fee", 32)
+    int_be(raw, &items[w.gas_i], "gas", 8)
+    need_string(&items[w.to_i], "to")
+    if items[w.to_i].stop - items[w.to_i].start not in (0, 20):
+        raise _Bad(f"to must be empty or 20 bytes, not {items[w.to_i].stop - items[w.to_i].start}")
+    if items[w.to_i].stop == items[w.to_i].start and tx_type >= 3:
         raise _Bad("to must not be empty for this type")
-    int_be(raw, &items[value_i], "value", 32)
-    need_string(&items[data_i], "data")
-    int_be(raw, &items[r_i], "r", 32)
-    int_be(raw, &items[r_i + 1], "s", 32)
+    int_be(raw, &items[w.value_i], "value", 32)
+    need_string(&items[w.data_i], "data")
+    int_be(raw, &items[w.r_i], "r", 32)
+    int_be(raw, &items[w.r_i + 1], "s", 32)
     if tx_type:
-        check_access_list(raw, &items[data_i + 1])
+        check_access_list(raw, &items[w.data_i + 1])
     if tx_type == 3:
         int_be(raw, &items[9], "max fee per blob gas", 32)
         if not items[10].is_list:
             raise _Bad("blob hashes must be a list")
         p = items[10].start
-        nh = 0
         while p < items[10].stop:
             rlp_item(raw, p, items[10].stop, &h)
             p = h.stop
             need_string(&h, "blob versioned hash")
             if h.stop - h.start != 32:
                 raise _Bad(f"blob versioned hash must be 32 bytes, not {h.stop - h.start}")
-            nh += 1
+            w.nh += 1
     elif tx_type == 4:
-        check_auths(raw, &items[9], &na)
+        check_auths(raw, &items[9], &w.na)
+    return chain_be
+
+
+cdef int disassemble_one(_Enc c, cptr raw, size_t end, uint64_t* nonce_out) except -1:
+    cdef Walk w
+    cdef Item* items = w.items
+    cdef size_t p, nf
+    cdef unsigned int kind
+    cdef Item h, a
+    cdef Item f[6]
+    chain_be = walk_tx(raw, end, &w)
 
     # Every field is valid: write the columns.
+    kind = w.kind
     if chain_be is not None and c.chain is None:
         c.chain = chain_be
     if chain_be is not None and chain_be != c.chain:
         kind |= KIND_CHAIN_EXCEPTION
         buf_compact(&c.s[S_CHAINX], <cptr>PyBytes_AS_STRING(chain_be), PyBytes_GET_SIZE(chain_be))
     buf_byte(&c.s[S_KIND], kind)
-    buf_byte(&c.parity, parity)
-    buf_word(&c.s[S_SIG], raw + items[r_i].start, items[r_i].stop - items[r_i].start)
-    buf_word(&c.s[S_SIG], raw + items[r_i + 1].start, items[r_i + 1].stop - items[r_i + 1].start)
-    buf_uvarint(&c.s[S_GAS], u64_of(raw, &items[gas_i]))
-    buf_compact(&c.s[S_FEE1], raw + items[fee1_i].start, items[fee1_i].stop - items[fee1_i].start)
-    if fee2_i >= 0:
-        buf_compact(&c.s[S_FEE2], raw + items[fee2_i].start, items[fee2_i].stop - items[fee2_i].start)
-    buf_compact(&c.s[S_VALUE], raw + items[value_i].start, items[value_i].stop - items[value_i].start)
-    if items[to_i].stop > items[to_i].start:
-        c.ref(S_TO, raw + items[to_i].start)
+    buf_byte(&c.parity, w.parity)
+    buf_word(&c.s[S_SIG], raw + items[w.r_i].start, items[w.r_i].stop - items[w.r_i].start)
+    buf_word(&c.s[S_SIG], raw + items[w.r_i + 1].start, items[w.r_i + 1].stop - items[w.r_i + 1].start)
+    buf_uvarint(&c.s[S_GAS], u64_of(raw, &items[w.gas_i]))
+    buf_compact(&c.s[S_FEE1], raw + items[w.fee1_i].start, items[w.fee1_i].stop - items[w.fee1_i].start)
+    if w.fee2_i >= 0:
+        buf_compact(&c.s[S_FEE2], raw + items[w.fee2_i].start, items[w.fee2_i].stop - items[w.fee2_i].start)
+    buf_compact(&c.s[S_VALUE], raw + items[w.value_i].start, items[w.value_i].stop - items[w.value_i].start)
+    if items[w.to_i].stop > items[w.to_i].start:
+        c.ref(S_TO, raw + items[w.to_i].start)
     else:
         buf_uvarint(&c.s[S_TO], REF_CREATE)
-    buf_uvarint(&c.s[S_DLEN], items[data_i].stop - items[data_i].start)
-    buf_put(&c.s[S_DATA], raw + items[data_i].start, items[data_i].stop - items[data_i].start)
-    if tx_type:
-        write_access_list(c, raw, &items[data_i + 1])
-    if tx_type == 3:
+    buf_uvarint(&c.s[S_DLEN], items[w.data_i].stop - items[w.data_i].start)
+    buf_put(&c.s[S_DATA], raw + items[w.data_i].start, items[w.data_i].stop - items[w.data_i].start)
+    if w.tx_type:
+        write_access_list(c, raw, &items[w.data_i + 1])
+    if w.tx_type == 3:
         buf_compact(&c.s[S_BLOB], raw + items[9].start, items[9].stop - items[9].start)
-        buf_uvarint(&c.s[S_BLOB], nh)
+        buf_uvarint(&c.s[S_BLOB], w.nh)
         p = items[10].start
         while p < items[10].stop:
             rlp_item(raw, p, items[10].stop, &h)
             p = h.stop
             buf_put(&c.s[S_BLOBHASH], raw + h.start, 32)
-    elif tx_type == 4:
-        buf_uvarint(&c.s[S_AUTH], na)
+    elif w.tx_type == 4:
+        buf_uvarint(&c.s[S_AUTH], w.na)
         p = items[9].start
         while p < items[9].stop:
             rlp_item(raw, p, items[9].stop, &a)
@@ -567,8 +591,86 @@ cdef int disassemble_one(_Enc c, cptr raw, size_t end, uint64_t* nonce_out) exce
             buf_byte(&c.s[S_AUTH], raw[f[3].start] if f[3].stop > f[3].start else 0)
             buf_word(&c.s[S_AUTHSIG], raw + f[4].start, f[4].stop - f[4].start)
             buf_word(&c.s[S_AUTHSIG], raw + f[5].start, f[5].stop - f[5].start)
-    nonce_out[0] = u64_of(raw, &items[nonce_i])
+    nonce_out[0] = u64_of(raw, &items[w.nonce_i])
     return 0
+
+
+# --- single envelopes: checking, and what sender recovery needs ----------------------------------------
+
+cdef object walk_one(raw_obj, index, Walk* w):
+    """``walk_tx`` on one bytes-like transaction, its errors as the public ones naming ``index``. Returns
+    ``(raw as bytes, chain_be)``."""
+    cdef bytes raw = raw_obj if type(raw_obj) is bytes else bytes(raw_obj)
+    try:
+        chain_be = walk_tx(<cptr>PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), w)
+    except _Bad as exc:
+        raise InputError(str(exc), index=index) from None
+    except UnsupportedTransactionError as exc:
+        raise UnsupportedTransactionError(exc.tx_type, index=index) from None
+    return raw, chain_be
+
+
+def check_tx(raw, index=None):
+    """Twin of ``_pure.check_tx``: the envelope type of a signed transaction that ``disassemble`` accepts."""
+    cdef Walk w
+    walk_one(raw, index, &w)
+    return w.tx_type
+
+
+def signing_parts(raw_obj, index=None):
+    """Twin of ``_pure.signing_parts``: ``(message, signature)`` of a signed transaction."""
+    cdef Walk w
+    cdef bytes raw
+    raw, chain_be = walk_one(raw_obj, index, &w)
+    cdef cptr src = <cptr>PyBytes_AS_STRING(raw)
+    # The unsigned fields are every field before the signature: contiguous in the envelope.
+    cdef size_t last = w.expected - 4 if w.tx_type else 5
+    cdef size_t body_start = w.top.start, body_len = w.items[last].stop - w.top.start
+    cdef size_t tail_len = 0, n, k, total, pos, i
+    cdef cptr cid = NULL
+    cdef size_t cid_len = 0
+    if w.tx_type == 0 and chain_be is not None:  # EIP-155: the fields are followed by chain id, 0, 0
+        cid = <cptr>PyBytes_AS_STRING(chain_be)
+        cid_len = PyBytes_GET_SIZE(chain_be)
+        tail_len = (1 if cid_len == 1 and cid[0] < 0x80 else 1 + cid_len) + 2
+    n = body_len + tail_len
+    k = len_of_len(n) if n >= 56 else 0
+    total = (1 if w.tx_type else 0) + 1 + k + n
+    message = PyBytes_FromStringAndSize(NULL, total)
+    cdef unsigned char* out = <unsigned char*>PyBytes_AS_STRING(message)
+    pos = 0
+    if w.tx_type:
+        out[0] = <unsigned char>w.tx_type
+        pos = 1
+    if n < 56:
+        out[pos] = <unsigned char>(0xC0 + n)
+        pos += 1
+    else:
+        out[pos] = <unsigned char>(0xF7 + k)
+        for i in range(k):
+            out[pos + 1 + i] = <unsigned char>(n >> (8 * (k - 1 - i)))
+        pos += 1 + k
+    memcpy(out + pos, src + body_start, body_len)
+    pos += body_len
+    if tail_len:
+        if cid_len == 1 and cid[0] < 0x80:
+            out[pos] = cid[0]
+            pos += 1
+        else:
+            out[pos] = <unsigned char>(0x80 + cid_len)
+            memcpy(out + pos + 1, cid, cid_len)
+            pos += 1 + cid_len
+        out[pos] = 0x80
+        out[pos + 1] = 0x80
+    signature = PyBytes_FromStringAndSize(NULL, 65)
+    cdef unsigned char* sig = <unsigned char*>PyBytes_AS_STRING(signature)
+    cdef Item* r = &w.items[w.r_i]
+    cdef Item* s = &w.items[w.r_i + 1]
+    memset(sig, 0, 64)
+    memcpy(sig + 32 - (r.stop - r.start), src + r.start, r.stop - r.start)
+    memcpy(sig + 64 - (s.stop - s.start), src + s.start, s.stop - s.start)
+    sig[64] = <unsigned char>w.parity
+    return message, signature
 
 
 def disassemble(txs, sender_ids):

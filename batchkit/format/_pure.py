@@ -356,6 +356,50 @@ def _disassemble_one(c: _Columns, raw: bytes) -> int:
     return nonce
 
 
+# --- single envelopes: checking, and what sender recovery needs ---------------------------------------
+
+def check_tx(raw, index: int | None = None) -> int:
+    """The envelope type (0-4) of a signed transaction ``disassemble`` accepts; else the :class:`InputError`
+    (or :class:`UnsupportedTransactionError`) ``disassemble`` raises, naming ``index``."""
+    raw = bytes(raw)
+    try:
+        _disassemble_one(_Columns(), raw)  # checks every field before it writes any
+    except _Bad as exc:
+        raise InputError(str(exc), index=index) from None
+    except UnsupportedTransactionError as exc:
+        raise UnsupportedTransactionError(exc.tx_type, index=index) from None
+    return 0 if raw[0] >= 0xC0 else raw[0]
+
+
+def signing_parts(raw, index: int | None = None) -> tuple[bytes, bytes]:
+    """What recovering the sender of a signed transaction needs, read in one strict walk.
+
+    Returns ``(message, signature)``: ``keccak256(message)`` is the signing hash (the type byte, if any,
+    then the RLP list of the fields before the signature; a legacy EIP-155 tx adds chain id, 0, 0), and
+    ``signature`` is r (32 bytes) ‖ s (32 bytes) ‖ y parity (1 byte). Errors as :func:`check_tx`.
+    """
+    raw = bytes(raw)
+    tx_type = check_tx(raw, index)
+    _, top_start, end = _rlp_item(raw, 1 if tx_type else 0, len(raw))
+    items, _ = _rlp_list(raw, 1 if tx_type else 0, end, "transaction")
+    n_fields = len(items)
+    unsigned = raw[top_start:items[n_fields - 4 if tx_type else 5][2]]
+    if tx_type:
+        parity = _parity(raw, items[n_fields - 3])
+        prefix = bytes([tx_type])
+    else:
+        v = int.from_bytes(_int_be(raw, items[6], "v"), "big")
+        prefix = b""
+        if v in (27, 28):
+            parity = v - 27
+        else:
+            parity = (v - 35) & 1
+            unsigned += _rlp_str(((v - 35) >> 1).to_bytes(32, "big").lstrip(b"\x00")) + b"\x80\x80"
+    r = _int_be(raw, items[n_fields - 2], "r")
+    s = _int_be(raw, items[n_fields - 1], "s")
+    return prefix + _rlp_lst(unsigned), _word(r) + _word(s) + bytes([parity])
+
+
 def _sublist(buf, item, what: str) -> list:
     if not item[0]:
         raise _Bad(f"{what} must be a list")

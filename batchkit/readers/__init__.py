@@ -13,7 +13,8 @@ File shapes, detected from the content:
 - **Parquet** transaction tables as ``cryo`` writes them (``cryo txs ... --columns ... r s v``; see
   :func:`read_cryo_table` for what can be rebuilt from them).
 
-Every transaction is then validated with :func:`batchkit.tx.parse_tx` (strict). A well-formed transaction
+Every transaction is then validated as strictly as :func:`batchkit.tx.parse_tx` does, by the column core's
+envelope walk (the one the codec makes, compiled). A well-formed transaction
 of a type batchkit does not carry (OP deposits, 0x7e) raises :class:`UnsupportedTransactionError` unless
 ``skip_unsupported=True``, in which case it is counted in :attr:`Transactions.skipped`. Every other
 problem is an :class:`InputError` naming the line and/or the transaction index (the position among the

@@ -1,5 +1,8 @@
 """What the readers produce: :class:`Transactions`, gathered by one :class:`Collector` that validates each
-transaction as a reader yields it and keeps the skip count and the senders."""
+transaction as a reader yields it and keeps the skip count and the senders.
+
+A raw transaction is validated by the column core's strict envelope walk (``core.check_tx``), which accepts
+exactly what :func:`batchkit.tx.parse_tx` accepts, without building a transaction object."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Any
 
 from ..coerce import parse_sender
 from ..errors import InputError, UnsupportedTransactionError
-from ..tx import parse_tx
+from ..format._backend import core
 
 
 @dataclass
@@ -38,7 +41,7 @@ class Collector:
         self.index = 0  # position among all transactions of the input, skipped ones included
 
     def add_raw(self, raw: bytes, sender: Any, where: str) -> None:
-        self.add(lambda index: (parse_tx(raw, index), raw)[1], sender, where)
+        self.add(lambda index: (core.check_tx(raw, index), raw)[1], sender, where)
 
     def add(self, build, sender: Any, where: str) -> None:
         """Add the raw transaction ``build(index)`` returns (it validates), or count it as skipped."""

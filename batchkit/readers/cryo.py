@@ -6,8 +6,6 @@ import io
 from decimal import Decimal
 from typing import Any
 
-import rlp
-
 from ..coerce import hex_bytes
 from ..errors import InputError, UnsupportedTransactionError
 from ..tx import ACCESS_LIST, BLOB, DYNAMIC_FEE, LEGACY, SET_CODE, SUPPORTED_TYPES, AccessListTx, DynamicFeeTx, \
@@ -46,6 +44,7 @@ def read_cryo_table(data: bytes, collector: Collector) -> None:
         import pyarrow.parquet as pq
     except ImportError as exc:  # pragma: no cover - pyarrow is a test/bench dependency
         raise InputError("reading Parquet needs pyarrow (pip install pyarrow)") from exc
+    import rlp  # the encoders' errors; imported here, as pyrlp is slow to import (see tx._rlp)
     try:
         table = pq.read_table(io.BytesIO(data))
     except Exception as exc:  # pyarrow raises several types for a corrupt file

@@ -1,11 +1,18 @@
 """JSON input: JSON Lines of corpus records (``raw``, optional ``hash`` and ``from``), a JSON array (of records,
 blocks or hex strings), one block, or JSON-RPC responses ``{"result": block}`` in any of those shapes.
-Blocks are read by :mod:`batchkit.readers.rpc`."""
+Blocks are read by :mod:`batchkit.readers.rpc`.
+
+Records are parsed with orjson; anything else (blocks, responses) and every malformed value with the stdlib
+decoder, whose results are exact (orjson reads an integer past 64 bits as a float) and whose errors name
+the line and column.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+import orjson
 
 from ..coerce import hex_bytes
 from ..errors import InputError
@@ -14,18 +21,36 @@ from .collect import Collector
 from .rpc import read_block
 
 
+def _is_record(value: Any) -> bool:
+    return type(value) is dict and "raw" in value
+
+
+def _loads(text: str) -> Any:
+    """One JSON value; raises the stdlib's ``JSONDecodeError``. A record (whose fields batchkit reads are
+    strings) comes from orjson as it is; any other value is decoded again by the stdlib, exactly."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+    if _is_record(value):
+        return value
+    if type(value) is list and all(type(v) is str or _is_record(v) for v in value):
+        return value
+    return json.loads(text)
+
+
 def read_json(text: str, collector: Collector) -> None:
     try:
-        document = json.loads(text)
+        document = _loads(text)
     except json.JSONDecodeError as exc:
         if exc.msg != "Extra data":
             raise InputError(f"bad JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
         # More than one JSON value: JSON Lines.
         for line_no, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
+            if not line or line.isspace():
                 continue
             try:
-                value = json.loads(line)
+                value = _loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(f"line {line_no}: bad JSON at column {exc.colno}: {exc.msg}") from None
             _read_value(value, collector, f"line {line_no}", top=True)
@@ -59,13 +84,23 @@ def _read_value(value: Any, collector: Collector, where: str, *, top: bool) -> N
         raise InputError(f"{where}: unknown JSON object: no 'raw', 'transactions' or 'result' field")
 
 
+def _hex(text: str, where: str, what: str, index: int) -> bytes:
+    """:func:`~batchkit.coerce.hex_bytes`, its common case (``0x``, nothing to strip) first."""
+    if text[:2] == "0x":
+        try:
+            return bytes.fromhex(text[2:])
+        except ValueError:
+            pass  # hex_bytes decides, and names the field
+    return hex_bytes(text, f"{where}: {what}", index)
+
+
 def _read_record(record: dict, collector: Collector, where: str) -> None:
     raw_field = record["raw"]
     if not isinstance(raw_field, str):
         raise InputError(f"{where}: 'raw' must be a hex string", index=collector.index)
-    raw = hex_bytes(raw_field, f"{where}: raw", collector.index)
+    raw = _hex(raw_field, where, "raw", collector.index)
     expected = record.get("hash")
     if expected is not None:
-        if not isinstance(expected, str) or hex_bytes(expected, f"{where}: hash", collector.index) != keccak256(raw):
+        if not isinstance(expected, str) or _hex(expected, where, "hash", collector.index) != keccak256(raw):
             raise InputError(f"{where}: keccak256(raw) does not match the record's hash", index=collector.index)
     collector.add_raw(raw, record.get("from"), where)
