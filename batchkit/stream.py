@@ -34,12 +34,16 @@ class StreamEncoder:
 
     ``level``: ``fast``, ``default``, ``max`` or a zstd level 1-22. ``keyframe_every``: a keyframe every that
     many payloads (default :data:`KEYFRAME_EVERY`; 1 makes every payload independent). ``priors``: start each
-    segment from the shipped prior (default) or from nothing. ``verify``: decode each payload before
-    returning it. Safe to share between threads (calls are serialised; the payload order is the call order).
+    segment from the shipped prior (True) or from nothing (False); by default only at ``max``: on consecutive
+    mainnet batches the prior saves 0.7 B/tx of 142 at ``default`` (history does its work after the keyframe)
+    and costs a fifth of the encoding speed, while at ``max`` it saves 1.4 B/tx. ``verify``: decode each
+    payload before returning it. Safe to share between threads (calls are serialised; the payload order is the call order).
     """
 
     def __init__(self, level: str | int = "default", *, keyframe_every: int = KEYFRAME_EVERY,
-                 priors: bool = True, verify: bool = True):
+                 priors: bool | None = None, verify: bool = True):
+        if priors is None:
+            priors = level == "max"
         self._enc = v2.Encoder(level, keyframe_every=keyframe_every, prior=DEFAULT_ID if priors else None,
                                verify=verify)
 

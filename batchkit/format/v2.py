@@ -65,9 +65,10 @@ WINDOW_LOG = 23
 FRAME_HEADER = b"\x28\xb5\x2f\xfd\x00" + bytes([(WINDOW_LOG - 10) << 3])
 #: Largest content of one zstd block.
 BLOCK_MAX = 128 * 1024
-#: Named levels: (zstd level of columns_a, of columns_b). ``default`` 9/7: 142.8 B/tx at about 100 MB/s
-#: (zstd only) on ethereum-mainnet-recent at 350 KB; 9/9 is 0.5 B/tx smaller and a third slower.
-LEVELS = {"fast": (3, 3), "default": (9, 7), "max": (19, 19)}
+#: Named levels: (zstd level of columns_a, of columns_b), measured on the streams of ethereum-mainnet-recent at
+#: 350 KB batches (B/tx, whole encode pipeline MB/s): 3/3 147.9 at 132; 5/5 144.8 at 92; 7/7 142.8 at 75;
+#: 9/7 142.8 at 59; 19/19 138.8 at about 1.5.
+LEVELS = {"fast": (3, 3), "default": (7, 7), "max": (19, 19)}
 #: Keyframe interval of StreamEncoder unless told: a node starting a stream replays at most this many
 #: payloads (about 0.1 s at 350 KB payloads), and refilling the 8 MiB window after a keyframe costs at least
 #: 92 KB, so keyframes cost about 1 B/tx at this interval (4 at 32; FORMAT.md).
