@@ -172,6 +172,31 @@ class Cursor:
         value, self.pos = core.get_uvarint(self.buf, self.pos, what)
         return value
 
+    def chain_id(self) -> bytes:
+        """A ``compact`` chain id: at most 32 bytes, minimal (no leading zero byte)."""
+        chain_len = self.byte("chain id")
+        if chain_len > 32:
+            raise DecodeError(f"chain id of {chain_len} bytes", offset=self.pos - 1, column="header")
+        chain = self.take(chain_len, "chain id")
+        if chain[:1] == b"\x00":
+            raise DecodeError("non-canonical chain id (leading zero)", offset=self.pos - chain_len,
+                              column="header")
+        return chain
+
+
+def payload_bytes(payload) -> bytes:
+    """A copy of ``payload`` (bytes-like, at most MAX_PAYLOAD_BYTES), or :class:`DecodeError`."""
+    # Not bytes(payload): bytes(2**40) allocates a terabyte and bytes("..") raises TypeError. Take a view,
+    # check its size, then copy (the copy also protects the decode from a buffer mutated meanwhile).
+    try:
+        view = memoryview(payload)
+    except TypeError:
+        raise DecodeError(f"a payload must be bytes-like, not {type(payload).__name__}") from None
+    with view:
+        if view.nbytes > limits.MAX_PAYLOAD_BYTES:
+            raise LimitExceededError("payload size", view.nbytes, limits.MAX_PAYLOAD_BYTES)
+        return view.tobytes()
+
 
 def decompress_body(method: int, body: bytes, offset: int, cap: int = limits.MAX_DECOMPRESSED_BYTES) -> bytes:
     """Decompress one body (which starts at ``offset`` of the payload) under ``cap`` bytes; the whole body
@@ -255,16 +280,7 @@ class Parsed:
 
 def parse(payload) -> Parsed:
     """Check the header and framing, decompress the body and split it into streams."""
-    # Not bytes(payload): bytes(2**40) allocates a terabyte and bytes("..") raises TypeError. Take a view,
-    # check its size, then copy (the copy also protects the decode from a buffer mutated meanwhile).
-    try:
-        view = memoryview(payload)
-    except TypeError:
-        raise DecodeError(f"a payload must be bytes-like, not {type(payload).__name__}") from None
-    with view:
-        if view.nbytes > limits.MAX_PAYLOAD_BYTES:
-            raise LimitExceededError("payload size", view.nbytes, limits.MAX_PAYLOAD_BYTES)
-        buf = view.tobytes()
+    buf = payload_bytes(payload)
     cur = Cursor(buf)
     if cur.take(2, "magic") != MAGIC:
         raise DecodeError("not a batchkit payload (bad magic)", offset=0, column="header")
@@ -275,12 +291,7 @@ def parse(payload) -> Parsed:
     n = cur.uvarint("count")
     if n > limits.MAX_TXS:
         raise LimitExceededError("transaction count", n, limits.MAX_TXS, offset=start, column="header")
-    chain_len = cur.byte("chain id")
-    if chain_len > 32:
-        raise DecodeError(f"chain id of {chain_len} bytes", offset=cur.pos - 1, column="header")
-    chain = cur.take(chain_len, "chain id")
-    if chain[:1] == b"\x00":
-        raise DecodeError("non-canonical chain id (leading zero)", offset=cur.pos - chain_len, column="header")
+    chain = cur.chain_id()
     method = cur.byte("method")
     if method not in METHODS:
         raise UnsupportedVersionError(f"unsupported compression method {method}", offset=cur.pos - 1,

@@ -49,7 +49,7 @@ from ..errors import DecodeError, InputError, LimitExceededError, UnsupportedVer
 from . import priors as _priors
 from ._backend import core
 from .streams import SIG_STREAM
-from .v1 import Cursor, pack_sections, split_columns, uvarint
+from .v1 import Cursor, pack_sections, payload_bytes, split_columns, uvarint
 
 MAGIC = b"BK"
 VERSION = 2
@@ -126,19 +126,6 @@ class Header:
     header_len: int
 
 
-def _view(payload) -> bytes:
-    # Not bytes(payload): bytes(2**40) allocates a terabyte. Check the size of a view, then copy (the copy
-    # also protects the decode from a buffer mutated meanwhile).
-    try:
-        view = memoryview(payload)
-    except TypeError:
-        raise DecodeError(f"a payload must be bytes-like, not {type(payload).__name__}") from None
-    with view:
-        if view.nbytes > limits.MAX_PAYLOAD_BYTES:
-            raise LimitExceededError("payload size", view.nbytes, limits.MAX_PAYLOAD_BYTES)
-        return view.tobytes()
-
-
 def parse_header(buf: bytes) -> Header:
     """Check magic, version and checksum of ``buf`` and read its header (not the bodies)."""
     if len(buf) < 3 + CRC_BYTES:
@@ -171,12 +158,7 @@ def parse_header(buf: bytes) -> Header:
     n = cur.uvarint("count")
     if n > limits.MAX_TXS:
         raise LimitExceededError("transaction count", n, limits.MAX_TXS, offset=start, column="header")
-    chain_len = cur.byte("chain id")
-    if chain_len > 32:
-        raise DecodeError(f"chain id of {chain_len} bytes", offset=cur.pos - 1, column="header")
-    chain = cur.take(chain_len, "chain id")
-    if chain[:1] == b"\x00":
-        raise DecodeError("non-canonical chain id (leading zero)", offset=cur.pos - chain_len, column="header")
+    chain = cur.chain_id()
     start = cur.pos
     size_a = cur.uvarint("columns_a size")
     size_b = cur.uvarint("columns_b size")
@@ -307,7 +289,7 @@ class Decoder:
 
     def decode(self, payload) -> Decoded:
         """Decode the next payload of the stream; on any error the decoder is left as it was."""
-        buf = _view(payload)
+        buf = payload_bytes(payload)
         h = parse_header(buf)
         with self._lock:
             if h.seq == 0:
@@ -519,7 +501,7 @@ class Encoder:
         belong to: they are decoded from their last keyframe on, and the encoder's state becomes that of
         the encoder that made them, so the next payload is the same bytes. Returns the payloads replayed.
         If ``payloads`` were made at another level (or with another libzstd) the next payload is a keyframe."""
-        bufs = [_view(p) for p in payloads]
+        bufs = [payload_bytes(p) for p in payloads]
         start = max((i for i, b in enumerate(bufs) if parse_header(b).seq == 0), default=None)
         if start is None:
             raise InputError("no keyframe among the payloads: give them back to the last keyframe")
