@@ -333,3 +333,37 @@ def test_a_segment_does_not_change_profile(batches_, vstream):
     with pytest.raises(DecodeError, match="profile"):
         dec.decompress(mixed)
     assert dec.decompress(vstream[1]) == records(*batches_[1])
+
+
+# --- command line ----------------------------------------------------------------------------------------
+
+def test_cli_profile_validity_compress_decompress_verify_inspect(tmp_path, gen, capsys):
+    import json
+    from batchkit.cli import main
+    raws, senders = gen
+    src = tmp_path / "txs.hex"
+    src.write_text("".join("0x" + r.hex() + "\n" for r in raws))
+    out, back = tmp_path / "p.bk", tmp_path / "back.jsonl"
+    assert main(["compress", str(src), "-o", str(out), "--profile", "validity"]) == 0
+    assert v2.parse_header(out.read_bytes()).validity
+    assert main(["decompress", str(out), "-o", str(back)]) == 0
+    lines = [json.loads(line) for line in back.read_text().splitlines()]
+    assert [set(rec) for rec in lines] == [{"sender", "unsigned", "signing_hash"}] * len(raws)
+    want = records(raws, senders)
+    assert [bytes.fromhex(rec["sender"][2:]) for rec in lines] == senders
+    assert [bytes.fromhex(rec["unsigned"][2:]) for rec in lines] == [r.unsigned for r in want]
+    assert [rec["signing_hash"] for rec in lines] == ["0x" + r.signing_hash.hex() for r in want]
+    assert main(["verify", str(src), str(out)]) == 0
+    assert main(["inspect", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["profile"] == "validity" and report["signature_bytes"] == 0
+    sdir = tmp_path / "stream"
+    assert main(["compress", str(src), "-o", str(sdir), "--profile", "validity", "--stream",
+                 "--batch-bytes", "8000", "--keyframe-every", "2"]) == 0
+    back2 = tmp_path / "back2.jsonl"
+    assert main(["decompress", str(sdir), "-o", str(back2)]) == 0
+    assert back2.read_text() == back.read_text()
+    assert main(["verify", str(src), str(sdir)]) == 0
+    assert main(["compress", str(src), "-o", str(tmp_path / "x"), "--profile", "validity",
+                 "--target-blobs", "1"]) != 0
+    assert main(["compress", str(src), "-o", str(tmp_path / "y"), "--profile", "validity", "--no-recover"]) != 0
