@@ -9,6 +9,7 @@ True
 
 from ._version import __version__
 from .api import compress, decompress, verify
+from .format.validity import ValidityTx
 from .builder import BatchBuilder, build_payloads
 from .many import compress_many, decompress_many
 from .stream import ParentMismatchError, StreamDecoder, StreamEncoder
@@ -16,7 +17,7 @@ from .errors import (BatchkitError, BlockNotFoundError, DecodeError, InputError,
                      NodeUnreachableError, RpcError, RpcResponseError, UnsupportedTransactionError,
                      UnsupportedVersionError, VerificationError)
 
-__all__ = ["compress", "decompress", "verify", "StreamEncoder", "StreamDecoder", "ParentMismatchError",
+__all__ = ["compress", "decompress", "verify", "ValidityTx", "StreamEncoder", "StreamDecoder", "ParentMismatchError",
            "compress_many", "decompress_many", "BatchBuilder", "build_payloads", "BatchkitError", "DecodeError",
            "InputError", "LimitExceededError", "UnsupportedTransactionError", "UnsupportedVersionError",
            "VerificationError", "RpcError", "NodeUnreachableError", "BlockNotFoundError", "JsonRpcError",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .format import v1, v2
 from .format._backend import core
-from .format.streams import BULK_STREAMS, SIG_STREAM, STREAMS
+from .format.streams import BULK_STREAMS, SIG_STREAM, STREAMS, STREAMS_VALIDITY
 
 #: The zstd level the columns are measured at: fast (a few ms per MB), and its shares of a body come within
 #: a few percent of those measured at the levels payloads are written with.
@@ -26,7 +26,7 @@ def _columns(streams, body_a_len: int, body_b_len: int, n: int) -> list[dict]:
     scale_small = body_a_len / small_alone if small_alone else 0.0
     scale_bulk = body_b_len / bulk_alone if bulk_alone else 0.0
     columns = []
-    for i, name in enumerate(STREAMS):
+    for i, name in enumerate(STREAMS_VALIDITY[:len(streams)]):
         if i == SIG_STREAM:
             share = float(len(streams[i]))
         else:
@@ -55,10 +55,13 @@ def _inspect_v2(payload: bytes, decoder: v2.Decoder) -> dict:
     before = decoder.history_bytes
     d = decoder.decode(payload)
     h = d.header
-    streams = v1.split_columns(d.sections[0], d.sections[1], payload[h.header_len + h.len_a + h.len_b:-v2.CRC_BYTES])
+    streams = v1.split_columns(d.sections[0], d.sections[1], payload[h.header_len + h.len_a + h.len_b:-v2.CRC_BYTES],
+                               h.validity)
     body_len = h.len_a + h.len_b
     report = _report("batchkit v2", v2.VERSION, "zstd stream", payload, d.txs, d.groups, h.chain, h.header_len,
                      body_len, streams, _columns(streams, h.len_a, h.len_b, h.n))
+    if h.validity:
+        report["profile"] = "validity"
     report["stream"] = {"keyframe": h.seq == 0, "position": h.seq,
                         "parent": h.parent.hex() if h.parent else None, "hash": d.hash.hex(),
                         "prior": h.prior.hex() if h.prior else None,
@@ -69,11 +72,13 @@ def _inspect_v2(payload: bytes, decoder: v2.Decoder) -> dict:
 
 def _report(fmt, version, method, payload, txs, groups, chain, header_len, body_len, streams, columns) -> dict:
     n = len(txs)
-    raw_total = sum(map(len, txs))
+    # a validity payload's transactions are (sender, unsigned) records: their bytes are those two
+    raw_total = sum(len(t) if type(t) is bytes else 20 + len(t.unsigned) for t in txs)
     return {
         "format": fmt,
         "version": version,
         "method": method,
+        "profile": "full",
         "transactions": n,
         "chain_id": int.from_bytes(chain, "big"),
         "sender_groups": len(set(groups)),
@@ -90,7 +95,9 @@ def _report(fmt, version, method, payload, txs, groups, chain, header_len, body_
 
 def render(report: dict) -> str:
     lines = [
-        f"{report['format']}  method {report['method']}  chain id {report['chain_id']}",
+        f"{report['format']}  method {report['method']}"
+        + ("  profile validity (senders, no signatures)" if report.get("profile") == "validity" else "")
+        + f"  chain id {report['chain_id']}",
         f"{report['transactions']} transactions from {report['sender_groups']} sender groups; "
         f"{report['raw_transaction_bytes']} raw bytes -> {report['payload_bytes']} bytes "
         f"(ratio {report['ratio']}, {report['bytes_per_tx']} B/tx)",

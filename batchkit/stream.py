@@ -21,8 +21,10 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from .api import labels_for, normalize
+from .api import labels_for, normalize, validity_senders
+from .coerce import sender_labels
 from .format import v2
+from .format.validity import check_profile
 from .format.priors import DEFAULT_ID
 from .format.v2 import KEYFRAME_EVERY, ParentMismatchError
 
@@ -37,19 +39,24 @@ class StreamEncoder:
     segment from the shipped prior (True) or from nothing (False); by default only at ``max``: on consecutive
     mainnet batches the prior saves 0.7 B/tx of 142 at ``default`` (history does its work after the keyframe)
     and costs a fifth of the encoding speed, while at ``max`` it saves 1.4 B/tx. ``verify``: decode each
-    payload before returning it. Safe to share between threads (calls are serialised; the payload order is the call order).
+    payload before returning it. ``profile``: ``"full"`` or ``"validity"`` (every payload carries senders
+    instead of signatures and decodes to ``ValidityTx`` records; see :func:`batchkit.compress`). Safe to share between threads (calls are serialised; the payload order is the call order).
     """
 
     def __init__(self, level: str | int = "default", *, keyframe_every: int = KEYFRAME_EVERY,
-                 priors: bool | None = None, verify: bool = True):
+                 priors: bool | None = None, verify: bool = True, profile: str = "full"):
         if priors is None:
             priors = level == "max"
+        self._validity = check_profile(profile)
         self._enc = v2.Encoder(level, keyframe_every=keyframe_every, prior=DEFAULT_ID if priors else None,
-                               verify=verify)
+                               verify=verify, validity=self._validity)
 
     def compress(self, txs: Iterable, senders: Sequence | None = None, *, recover: bool = True) -> bytes:
         """The next payload, for ``txs`` (and ``senders``, ``recover``) as :func:`batchkit.compress` takes them."""
         raws = normalize(txs)
+        if self._validity:
+            carried = validity_senders(raws, senders)
+            return self._enc.encode(raws, sender_labels(carried, len(raws)), carried)
         return self._enc.encode(raws, labels_for(raws, senders, recover))
 
     @property
@@ -92,8 +99,8 @@ class StreamDecoder:
     def __init__(self):
         self._dec = v2.Decoder()
 
-    def decompress(self, payload) -> list[bytes]:
-        """The transactions of the next payload. Raises :class:`~batchkit.DecodeError` (the decoder is then as
+    def decompress(self, payload) -> list:
+        """The transactions of the next payload (``ValidityTx`` records for a validity-profile payload). Raises :class:`~batchkit.DecodeError` (the decoder is then as
         it was): :class:`ParentMismatchError` when the payload's parent is not the last one accepted."""
         return self._dec.decode(payload).txs
 

@@ -101,12 +101,14 @@ def assemble_diff(n: int, chain: bytes, streams: Sequence[bytes], a: Callable, b
     if _kind(exc_a) != _kind(exc_b):
         return f"accept/reject differs: a={_kind(exc_a)} ({exc_a}) b={_kind(exc_b)} ({exc_b})"
     if exc_a is None:
-        txs_a, groups_a = out_a
-        txs_b, groups_b = out_b
+        txs_a, groups_a = out_a[:2]
+        txs_b, groups_b = out_b[:2]
         if list(txs_a) != list(txs_b):
             return f"txs differ ({len(txs_a)} vs {len(txs_b)})"
         if list(groups_a) != list(groups_b):
             return "groups differ"
+        if [list(x) for x in out_a[2:]] != [list(x) for x in out_b[2:]]:
+            return "senders differ"  # the validity profile's third output
     return None
 
 

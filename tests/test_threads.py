@@ -109,6 +109,22 @@ def _thread_pool_many() -> Callable:
     return run
 
 
+def _validity(batch: list[bytes]) -> tuple:
+    payload = batchkit.compress(batch, level="fast", profile="validity")
+    batchkit.verify(batch, payload)
+    return payload, tuple(batchkit.decompress(payload))
+
+
+def _validity_stream() -> Callable:
+    enc, dec = batchkit.StreamEncoder("fast", keyframe_every=4, profile="validity"), batchkit.StreamDecoder()
+
+    def run(batch: list[bytes]) -> tuple:
+        enc.rewind(None)
+        payloads = (enc.compress(batch), enc.compress(batch[::-1]))
+        return payloads, tuple(tuple(dec.decompress(p)) for p in payloads)
+    return run
+
+
 #: (name, factory): the factory is called once per thread and returns ``fn(batch) -> output``.
 ENTRY_POINTS: list[tuple[str, Callable[[], Callable]]] = [
     ("compress fast", lambda: lambda b: batchkit.compress(b, level="fast")),
@@ -130,6 +146,8 @@ ENTRY_POINTS: list[tuple[str, Callable[[], Callable]]] = [
     ("compress_many on threads", _thread_pool_many),
     ("stream encoder and decoder fast (one per thread)", lambda: _stream("fast")),
     ("stream encoder and decoder default (one per thread)", lambda: _stream("default")),
+    ("validity compress, decompress, verify", lambda: _validity),
+    ("validity stream (one per thread)", _validity_stream),
 ]
 
 

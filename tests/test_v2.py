@@ -136,7 +136,7 @@ def test_a_payload_with_a_valid_checksum_but_corrupt_blocks_leaves_the_decoder_u
 def test_header_fields_are_strict(small_batches, small_stream):
     key = bytearray(StreamEncoder("fast", priors=True).compress(*small_batches[0]))
     assert key[3] == v2.FLAG_PRIORS and key[4] == 0
-    for flags in (0x02, 0x80):
+    for flags in (0x04, 0x80):  # bit 1 is the validity profile (test_validity.py)
         bad = bytearray(key)
         bad[3] = flags
         with pytest.raises(DecodeError, match="flags"):

@@ -20,6 +20,7 @@ from ..errors import InputError, VerificationError
 from ..format import v1
 from ..format._backend import COMPILED
 from ..format.v2 import Decoder as V2Decoder
+from ..format.validity import records
 from ..inspection import inspect_payload
 from ..parallel import default_jobs, get_executor
 from ..progress import bar as progress_bar
@@ -29,9 +30,12 @@ from ..stream import StreamDecoder, StreamEncoder
 
 #: batchkit rows: format name -> (level, mode). ``independent``: v2 payloads that each decode alone (what
 #: ``batchkit.compress`` makes); ``stream``: v2 payloads that use the ones before them (``StreamEncoder``, one
-#: stream over the batches in order); ``v1``: the v1 format.
+#: stream over the batches in order); ``v1``: the v1 format; ``validity`` and ``stream-validity``: the
+#: validity profile (senders, no signatures), independent and as a stream; they round-trip to the
+#: ``(sender, unsigned)`` records, not to the signed bytes.
 BATCHKIT_LEVELS = {f"batchkit-{prefix}{level}": (level, mode)
-                   for prefix, mode in (("stream-", "stream"), ("", "independent"), ("v1-", "v1"))
+                   for prefix, mode in (("stream-", "stream"), ("", "independent"), ("v1-", "v1"),
+                                        ("validity-", "validity"), ("stream-validity-", "stream-validity"))
                    for level in ("fast", "default", "max")}
 #: The row every other row is compared with.
 REFERENCE_FORMAT = "op-span-brotli10"
@@ -56,19 +60,23 @@ class Format:
     blobs: Callable[[int], int]
     level: str | None = None
     """The batchkit level, or None for a baseline."""
+    expect: Callable | None = None
+    """``expect(txs, senders)``: what decoding must give back, when it is not ``txs`` (the validity profile)."""
 
 
 def _batchkit_format(name: str, level: str, mode: str) -> Format:
 
+    profile = "validity" if mode.endswith("validity") else "full"
+
     def session():
-        if mode == "stream":
-            enc, dec = StreamEncoder(level), StreamDecoder()
+        if mode.startswith("stream"):
+            enc, dec = StreamEncoder(level, profile=profile), StreamDecoder()
             return (lambda txs, senders: enc.compress(txs, senders)), dec.decompress
         version = 1 if mode == "v1" else 2
-        return (lambda txs, senders: compress(txs, level=level, senders=senders,
-                                              version=version)), decompress
+        return (lambda txs, senders: compress(txs, level=level, senders=senders, version=version,
+                                              profile=profile)), decompress
 
-    return Format(name, session, blobs_needed, level)
+    return Format(name, session, blobs_needed, level, records if profile == "validity" else None)
 
 
 def _baseline_format(name: str) -> Format:
@@ -232,7 +240,7 @@ def run_format(fmt: Format, batches: list[list[bytes]], senders: list[list[bytes
             t2 = clock()
         except InputError as exc:
             raise InputError(f"{fmt.name} cannot encode batch {i}: {exc}") from exc
-        if back != txs:
+        if back != (txs if fmt.expect is None else fmt.expect(txs, snd)):
             raise VerificationError(f"{fmt.name}: batch {i} ({len(txs)} txs) does not round-trip")
         n_blobs = fmt.blobs(len(payload))
         row.encode_s += t1 - t0

@@ -47,7 +47,7 @@ def render_meta(meta: dict) -> str:
 
 
 def render_columns(columns: dict[str, dict[str, float]]) -> str:
-    names = [n for n in next(iter(columns.values()))] if columns else []
+    names = list(dict.fromkeys(n for c in columns.values() for n in c))  # every row's columns, first seen first
     names = [n for n in names if any(c.get(n, 0) >= 0.05 for c in columns.values())]
     lines = ["batchkit bytes per tx by column:", f"  {'':9s} " + "  ".join(f"{lv:>7s}" for lv in columns)]
     for n in names:

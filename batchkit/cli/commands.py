@@ -10,7 +10,7 @@ from binascii import hexlify
 from pathlib import Path
 
 from .. import cost
-from ..api import compress, decompress, verify
+from ..api import compress, decompress, validity_senders, verify
 from ..blob import write_blob_dir
 from ..builder import build_payloads
 from ..calldata import frame
@@ -87,8 +87,15 @@ def cmd_compress(args) -> int:
     if not txs.raws:
         raise InputError("no transactions in the input")
     senders = txs.senders
+    validity = args.profile == "validity"
+    if validity and args.target_blobs is not None:
+        raise InputError("--target-blobs does not go with --profile validity (the builder cuts full-profile "
+                         "payloads); use --stream --batch-bytes or one payload")
+    if validity and args.no_recover and senders is None:
+        raise InputError("--profile validity carries every sender: the input gives none, so they must be "
+                         "recovered (drop --no-recover)")
     if args.stream:
-        if senders is None and not args.no_recover:
+        if senders is None and not args.no_recover and not validity:
             senders = recover_senders(txs.raws, strict=False)
         return _compress_stream(args, txs.raws, senders)
     if args.resume or args.keyframe_every is not None or args.batch_bytes is not None:
@@ -97,19 +104,24 @@ def cmd_compress(args) -> int:
         if senders is None and not args.no_recover:
             senders = recover_senders(txs.raws, strict=False)
         return _compress_to_targets(args, txs.raws, senders)
-    steps = (["recover senders"] if senders is None and not args.no_recover else []) + \
+    steps = (["recover senders"] if senders is None and not args.no_recover and not validity else []) + \
         [f"compress ({args.level})"] + ([] if args.no_verify else ["verify"]) + \
         ([] if args.to == "payload" else [f"write {args.to}"])
     note = None
     with Stages(steps, "compress") as stage:
-        if senders is None and not args.no_recover:
-            stage.step("recover senders")
-            senders = recover_senders(txs.raws, strict=False)
-        stage.step(f"compress ({args.level})")
-        payload = compress(txs.raws, level=args.level, senders=senders, verify=False, recover=False)
+        if validity:
+            stage.step(f"compress ({args.level})")
+            senders = validity_senders(txs.raws, senders)  # strict: a sender is the payload's content
+            payload = compress(txs.raws, level=args.level, senders=senders, verify=False, profile="validity")
+        else:
+            if senders is None and not args.no_recover:
+                stage.step("recover senders")
+                senders = recover_senders(txs.raws, strict=False)
+            stage.step(f"compress ({args.level})")
+            payload = compress(txs.raws, level=args.level, senders=senders, verify=False, recover=False)
         if not args.no_verify:
             stage.step("verify")
-            verify(txs.raws, payload)
+            verify(txs.raws, payload, senders=senders)
         if args.to != "payload":
             stage.step(f"write {args.to}")
             note = _write_posted(args, payload)
@@ -201,7 +213,7 @@ def _compress_stream(args, raws: list[bytes], senders) -> int:
     if existing and not args.resume:
         raise InputError(f"{out} already holds a stream ({len(existing)} payloads): pass --resume to continue it")
     kwargs = {} if args.keyframe_every is None else {"keyframe_every": args.keyframe_every}
-    enc = StreamEncoder(args.level, verify=not args.no_verify, **kwargs)
+    enc = StreamEncoder(args.level, verify=not args.no_verify, profile=args.profile, **kwargs)
     if existing:
         replayed = enc.resume(read_stream_tail(existing))
         print(f"resumed after {len(existing)} payloads ({replayed} replayed since the last keyframe)",
@@ -244,7 +256,7 @@ def _decompress_stream(args) -> int:
     files = stream_files(Path(args.input))
     dec = StreamDecoder()
     skipped: list[tuple[str, str]] = []
-    txs: list[bytes] = []
+    txs: list = []
     for name in files:
         payload = read_file(str(name))
         try:
@@ -276,17 +288,22 @@ def write_all(f, data: bytes) -> None:
         view = view[n:]
 
 
-def jsonl_records(raws: list[bytes]) -> bytes:
+def jsonl_records(raws: list) -> bytes:
     """One JSONL record ``{"raw": "0x...", "hash": "0x..."}`` per transaction, byte for byte what
-    ``json.dumps`` writes for it: hex digits need no escaping, so the line is formatted directly."""
+    ``json.dumps`` writes for it: hex digits need no escaping, so the line is formatted directly. A
+    validity-profile record (no signature: no signed bytes, no transaction hash) is
+    ``{"sender": "0x...", "unsigned": "0x...", "signing_hash": "0x..."}``."""
     return b"".join([b'{"raw": "0x%s", "hash": "0x%s"}\n' % (hexlify(raw), hexlify(keccak256(raw)))
+                     if type(raw) is bytes else
+                     b'{"sender": "0x%s", "unsigned": "0x%s", "signing_hash": "0x%s"}\n'
+                     % (hexlify(raw.sender), hexlify(raw.unsigned), hexlify(keccak256(raw.unsigned)))
                      for raw in raws])
 
 
 def cmd_verify(args) -> int:
     txs = read_transactions(args.input, skip_unsupported=args.skip_unsupported)
     try:
-        verify(txs.raws, _posted_or_stream(args.payload))
+        verify(txs.raws, _posted_or_stream(args.payload), senders=txs.senders)
     except VerificationError as exc:
         print(f"batchkit: different: {exc}", file=sys.stderr)
         return EXIT_DIFFERENT

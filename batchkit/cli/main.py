@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-recover", action="store_true",
                    help="do not recover senders from signatures (nonces are then stored whole)")
     p.add_argument("--no-verify", action="store_true", help="skip decoding the payload back before writing it")
+    p.add_argument("--profile", choices=("full", "validity"), default="full",
+                   help="full (default): the signed transactions, byte for byte; validity: each sender and "
+                        "unsigned transaction, no signatures (for validity rollups: decompress then gives "
+                        "sender, unsigned, signing_hash, not the signed bytes or their hash)")
     p.add_argument("--target-blobs", type=int, metavar="N",
                    help="cut the input into payloads that each fill N blobs (files PREFIX.000, PREFIX.001, ...)")
     p.add_argument("--stream", action="store_true",

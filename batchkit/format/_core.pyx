@@ -28,7 +28,9 @@ cdef enum:
     MAX_STREAMS = 32
 
 cdef Py_ssize_t NSTREAMS = _st.NSTREAMS
-if NSTREAMS > MAX_STREAMS:
+cdef Py_ssize_t NSTREAMS_VALIDITY = _st.NSTREAMS_VALIDITY
+cdef tuple COLS = _st.STREAMS_VALIDITY  # the names of every stream index (a superset of STREAMS)
+if NSTREAMS_VALIDITY > MAX_STREAMS:
     raise ImportError(f"{NSTREAMS} streams: raise MAX_STREAMS in _core.pyx")
 cdef int S_KIND = _st.S_KIND
 cdef int S_PARITY = _st.S_PARITY
@@ -50,6 +52,7 @@ cdef int S_BLOB = _st.S_BLOB
 cdef int S_BLOBHASH = _st.S_BLOBHASH
 cdef int S_AUTH = _st.S_AUTH
 cdef int S_AUTHSIG = _st.S_AUTHSIG
+cdef int S_SENDER = _st.S_SENDER
 cdef unsigned char KIND_TYPE_MASK = _st.KIND_TYPE_MASK
 cdef unsigned char KIND_CHAIN_EXCEPTION = _st.KIND_CHAIN_EXCEPTION
 cdef unsigned char KIND_UNPROTECTED = _st.KIND_UNPROTECTED
@@ -324,6 +327,7 @@ cdef class _Enc:
     cdef dict table
     cdef object chain          # bytes or None
     cdef Buf parity
+    cdef bint validity         # the validity profile: senders instead of signatures
 
     def __cinit__(self):
         memset(self.s, 0, sizeof(self.s))
@@ -333,7 +337,7 @@ cdef class _Enc:
 
     def __dealloc__(self):
         cdef int i
-        for i in range(NSTREAMS):
+        for i in range(NSTREAMS_VALIDITY):
             free(self.s[i].data)
         free(self.parity.data)
 
@@ -537,7 +541,7 @@ cdef object walk_tx(cptr raw, size_t end, Walk* w):
     return chain_be
 
 
-cdef int disassemble_one(_Enc c, cptr raw, size_t end, uint64_t* nonce_out) except -1:
+cdef int disassemble_one(_Enc c, cptr raw, size_t end, uint64_t* nonce_out, cptr sender) except -1:
     cdef Walk w
     cdef Item* items = w.items
     cdef size_t p, nf
@@ -554,9 +558,12 @@ cdef int disassemble_one(_Enc c, cptr raw, size_t end, uint64_t* nonce_out) exce
         kind |= KIND_CHAIN_EXCEPTION
         buf_compact(&c.s[S_CHAINX], <cptr>PyBytes_AS_STRING(chain_be), PyBytes_GET_SIZE(chain_be))
     buf_byte(&c.s[S_KIND], kind)
-    buf_byte(&c.parity, w.parity)
-    buf_word(&c.s[S_SIG], raw + items[w.r_i].start, items[w.r_i].stop - items[w.r_i].start)
-    buf_word(&c.s[S_SIG], raw + items[w.r_i + 1].start, items[w.r_i + 1].stop - items[w.r_i + 1].start)
+    if c.validity:
+        c.ref(S_SENDER, sender)
+    else:
+        buf_byte(&c.parity, w.parity)
+        buf_word(&c.s[S_SIG], raw + items[w.r_i].start, items[w.r_i].stop - items[w.r_i].start)
+        buf_word(&c.s[S_SIG], raw + items[w.r_i + 1].start, items[w.r_i + 1].stop - items[w.r_i + 1].start)
     buf_uvarint(&c.s[S_GAS], u64_of(raw, &items[w.gas_i]))
     buf_compact(&c.s[S_FEE1], raw + items[w.fee1_i].start, items[w.fee1_i].stop - items[w.fee1_i].start)
     if w.fee2_i >= 0:
@@ -673,19 +680,29 @@ def signing_parts(raw_obj, index=None):
     return message, signature
 
 
-def disassemble(txs, sender_ids):
-    """Twin of ``_pure.disassemble``. ``txs`` items must be bytes-like; ``sender_ids`` ints or None."""
+def disassemble(txs, sender_ids, senders=None):
+    """Twin of ``_pure.disassemble``. ``txs`` items must be bytes-like; ``sender_ids`` ints or None;
+    ``senders`` (20-byte ``bytes`` per transaction) selects the validity profile."""
     cdef _Enc c = _Enc()
     cdef Py_ssize_t n = len(txs), index
     cdef uint64_t nonce
     cdef dict groups = {}
     cdef Py_ssize_t ngroups = 0
     cdef bytes raw
+    cdef cptr sender_p = NULL
+    c.validity = senders is not None
+    if c.validity and len(senders) != n:
+        raise InputError(f"{len(senders)} senders for {n} transactions")
     for index in range(n):
         item = txs[index]
         raw = item if type(item) is bytes else bytes(item)
+        if c.validity:
+            sender = senders[index]
+            if type(sender) is not bytes or PyBytes_GET_SIZE(sender) != 20:
+                raise InputError("a sender must be 20 bytes", index=index)
+            sender_p = <cptr>PyBytes_AS_STRING(sender)
         try:
-            disassemble_one(c, <cptr>PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), &nonce)
+            disassemble_one(c, <cptr>PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), &nonce, sender_p)
         except _Bad as exc:
             raise InputError(str(exc), index=index) from None
         except UnsupportedTransactionError as exc:
@@ -703,15 +720,16 @@ def disassemble(txs, sender_ids):
             ngroups += 1
     # parity bits
     cdef size_t nbytes = (c.parity.len + 7) // 8, i
-    buf_reserve(&c.s[S_PARITY], nbytes)
-    memset(c.s[S_PARITY].data, 0, nbytes)
+    if nbytes:
+        buf_reserve(&c.s[S_PARITY], nbytes)
+        memset(c.s[S_PARITY].data, 0, nbytes)
     for i in range(c.parity.len):
         if c.parity.data[i]:
             c.s[S_PARITY].data[i >> 3] |= 1 << (i & 7)
     c.s[S_PARITY].len = nbytes
     cdef list out = []
     cdef int k
-    for k in range(NSTREAMS):
+    for k in range(NSTREAMS_VALIDITY if c.validity else NSTREAMS):
         out.append(PyBytes_FromStringAndSize(<const char*>c.s[k].data, c.s[k].len))
     return (c.chain if c.chain is not None else b""), tuple(out)
 
@@ -726,27 +744,27 @@ cdef struct Rd:
 
 cdef int rd_take(Rd* r, size_t n, cptr* out, int col) except -1:
     if n > r.end - r.pos:
-        raise DecodeError(f"needs {n} bytes, {r.end - r.pos} left", offset=r.pos, column=STREAMS[col])
+        raise DecodeError(f"needs {n} bytes, {r.end - r.pos} left", offset=r.pos, column=COLS[col])
     out[0] = r.buf + r.pos
     r.pos += n
     return 0
 
 
 cdef inline int rd_uvarint(Rd* r, uint64_t* out, int col) except -1:
-    return read_uvarint(r.buf, r.end, &r.pos, out, STREAMS[col])
+    return read_uvarint(r.buf, r.end, &r.pos, out, COLS[col])
 
 
 cdef int rd_compact(Rd* r, cptr* out, size_t* n, int col) except -1:
     cdef size_t m
     if r.pos >= r.end:
-        raise DecodeError("truncated integer", offset=r.pos, column=STREAMS[col])
+        raise DecodeError("truncated integer", offset=r.pos, column=COLS[col])
     m = r.buf[r.pos]
     if m > 32:
-        raise DecodeError(f"integer of {m} bytes (at most 32)", offset=r.pos, column=STREAMS[col])
+        raise DecodeError(f"integer of {m} bytes (at most 32)", offset=r.pos, column=COLS[col])
     if m > r.end - r.pos - 1:
-        raise DecodeError("truncated integer", offset=r.pos, column=STREAMS[col])
+        raise DecodeError("truncated integer", offset=r.pos, column=COLS[col])
     if m and r.buf[r.pos + 1] == 0:
-        raise DecodeError("non-canonical integer (leading zero)", offset=r.pos, column=STREAMS[col])
+        raise DecodeError("non-canonical integer (leading zero)", offset=r.pos, column=COLS[col])
     out[0] = r.buf + r.pos + 1
     n[0] = m
     r.pos += m + 1
@@ -759,9 +777,9 @@ cdef int rd_count(Rd* r, uint64_t min_item, uint64_t limit, str what, Rd* src, u
     cdef uint64_t n
     rd_uvarint(r, &n, col)
     if n > limit:
-        raise LimitExceededError(what, n, limit, offset=start, column=STREAMS[col])
+        raise LimitExceededError(what, n, limit, offset=start, column=COLS[col])
     if n * min_item > src.end - src.pos:  # n <= limit < 2^32 and min_item <= 32: no overflow
-        raise DecodeError(f"{what} {n} needs more bytes than are left", offset=start, column=STREAMS[col])
+        raise DecodeError(f"{what} {n} needs more bytes than are left", offset=start, column=COLS[col])
     out[0] = n
     return 0
 
@@ -846,9 +864,12 @@ cdef class _Dec:
     cdef set known
     cdef uint64_t* groups_last
     cdef size_t ngroups
+    cdef bint validity         # signing payloads and senders instead of signed transactions
+    cdef list senders
 
     def __cinit__(self):
         memset(&self.out, 0, sizeof(Buf))
+        self.senders = []
         self.table = NULL
         self.groups_last = NULL
         self.known = set()
@@ -866,7 +887,7 @@ cdef class _Dec:
         if k == REF_CREATE:
             if not allow_create:
                 raise DecodeError("address reference 0 (creation) where an address is required",
-                                  offset=start, column=STREAMS[col])
+                                  offset=start, column=COLS[col])
             out[0] = NULL
             return 0
         if k == REF_NEW:
@@ -884,7 +905,7 @@ cdef class _Dec:
             return 0
         if k - REF_TABLE >= self.ntable:
             raise DecodeError(f"address reference {k} past the table ({self.ntable})", offset=start,
-                              column=STREAMS[col])
+                              column=COLS[col])
         out[0] = self.table[k - REF_TABLE]
         return 0
 
@@ -893,8 +914,8 @@ def assemble(n, chain, streams):
     """Twin of ``_pure.assemble``: rebuild ``n`` transactions from the v1 streams."""
     # n and chain are checked as Python objects: a count of 2^63 or more must be a DecodeError, not an
     # OverflowError from the conversion to Py_ssize_t.
-    if len(streams) != NSTREAMS:
-        raise DecodeError(f"{len(streams)} streams, expected {NSTREAMS}")
+    if len(streams) != NSTREAMS and len(streams) != NSTREAMS_VALIDITY:
+        raise DecodeError(f"{len(streams)} streams, expected {NSTREAMS} or {NSTREAMS_VALIDITY}")
     if n < 0:
         raise DecodeError(f"negative transaction count {n}", column="header")
     if n > MAX_TXS:
@@ -910,7 +931,9 @@ cdef object _assemble(Py_ssize_t n, bytes chain, streams):
     cdef int k
     cdef Py_ssize_t i
     cdef list keep = []
-    for k in range(NSTREAMS):
+    cdef Py_ssize_t nstreams = len(streams)
+    d.validity = nstreams == NSTREAMS_VALIDITY
+    for k in range(nstreams):
         s = streams[k]
         if type(s) is not bytes:
             s = bytes(s)
@@ -920,12 +943,12 @@ cdef object _assemble(Py_ssize_t n, bytes chain, streams):
         d.r[k].pos = 0
     if d.r[S_KIND].end != <size_t>n:
         raise DecodeError(f"{d.r[S_KIND].end} kind bytes for {n} transactions", column="kind")
-    if d.r[S_SIG].end != 64 * <size_t>n:
+    if d.r[S_SIG].end != (0 if d.validity else 64 * <size_t>n):
         raise DecodeError(f"{d.r[S_SIG].end} signature bytes for {n} transactions", column="sig")
-    cdef size_t nb = (<size_t>n + 7) // 8
+    cdef size_t nb = 0 if d.validity else (<size_t>n + 7) // 8
     if d.r[S_PARITY].end != nb:
         raise DecodeError(f"bit list of {d.r[S_PARITY].end} bytes for {n} bits", column="parity")
-    if n & 7 and d.r[S_PARITY].buf[nb - 1] >> (n & 7):
+    if nb and n & 7 and d.r[S_PARITY].buf[nb - 1] >> (n & 7):
         raise DecodeError("stray padding bits", offset=nb - 1, column="parity")
     d.r[S_PARITY].pos = nb
     d.r[S_KIND].pos = n
@@ -940,15 +963,17 @@ cdef object _assemble(Py_ssize_t n, bytes chain, streams):
         raise MemoryError()
     try:
         groups = _assemble_loop(d, n, chain, ends)
-        for k in range(NSTREAMS):
+        for k in range(nstreams):
             if d.r[k].pos != d.r[k].end:
                 raise DecodeError(f"{d.r[k].end - d.r[k].pos} unused bytes", offset=d.r[k].pos,
-                                  column=STREAMS[k])
+                                  column=COLS[k])
         txs = []
         start = 0
         for i in range(n):
             txs.append(PyBytes_FromStringAndSize(<const char*>d.out.data + start, ends[i] - start))
             start = ends[i]
+        if d.validity:
+            return txs, groups, d.senders
         return txs, groups
     finally:
         free(ends)
@@ -956,7 +981,7 @@ cdef object _assemble(Py_ssize_t n, bytes chain, streams):
 
 cdef object _assemble_loop(_Dec d, Py_ssize_t n, bytes chain, size_t* ends):
     cdef Py_ssize_t i
-    cdef unsigned int kind, tx_type, y
+    cdef unsigned int kind, tx_type, y = 0
     cdef bint unprotected, seen_chain = False
     cdef cptr sig = NULL, p = NULL, to = NULL, data = NULL, a = NULL, chain_p = NULL
     cdef cptr fee1 = NULL, fee2 = NULL, value = NULL, hsh = NULL
@@ -977,8 +1002,9 @@ cdef object _assemble_loop(_Dec d, Py_ssize_t n, bytes chain, size_t* ends):
         unprotected = (kind & KIND_UNPROTECTED) != 0
         if unprotected and (tx_type != 0 or kind & KIND_CHAIN_EXCEPTION):
             raise DecodeError(f"kind byte 0x{kind:02x} out of range", offset=i, column="kind")
-        y = (d.r[S_PARITY].buf[i >> 3] >> (i & 7)) & 1
-        rd_take(&d.r[S_SIG], 64, &sig, S_SIG)
+        if not d.validity:
+            y = (d.r[S_PARITY].buf[i >> 3] >> (i & 7)) & 1
+            rd_take(&d.r[S_SIG], 64, &sig, S_SIG)
         chain_p = NULL
         chain_n = 0
         if not unprotected:
@@ -1008,6 +1034,9 @@ cdef object _assemble_loop(_Dec d, Py_ssize_t n, bytes chain, size_t* ends):
             nonce = d.groups_last[g - 1] + 1
             d.groups_last[g - 1] = nonce
             groups.append(g - 1)
+        if d.validity:
+            d.ref(S_SENDER, False, &a)
+            d.senders.append(PyBytes_FromStringAndSize(<const char*>a, 20))
         rd_uvarint(&d.r[S_GAS], &gas, S_GAS)
         rd_compact(&d.r[S_FEE1], &fee1, &fee1_n, S_FEE1)
         if tx_type >= 2:
@@ -1089,7 +1118,19 @@ cdef object _assemble_loop(_Dec d, Py_ssize_t n, bytes chain, size_t* ends):
                 w_word(o, hsh + 32)
                 list_end(o, inner)
             list_end(o, mark)
-        if tx_type == 0:
+        if d.validity:
+            # The signing payload: a legacy EIP-155 transaction ends with chain id, 0, 0 (a chain id a
+            # signed v can carry); the others end with their fields.
+            if tx_type == 0 and not unprotected:
+                if chain_n == 0:
+                    raise DecodeError("EIP-155 legacy transaction with chain id 0", offset=i, column="kind")
+                if chain_n == 32 and (int.from_bytes(PyBytes_FromStringAndSize(<const char*>chain_p, 32), "big") * 2
+                                      + 35).bit_length() > 256:
+                    raise DecodeError("legacy chain id out of range", offset=i, column="kind")
+                w_str(o, chain_p, chain_n)
+                buf_byte(o, 0x80)
+                buf_byte(o, 0x80)
+        elif tx_type == 0:
             if unprotected:
                 w_u64(o, 27 + y)
             else:
@@ -1108,8 +1149,9 @@ cdef object _assemble_loop(_Dec d, Py_ssize_t n, bytes chain, size_t* ends):
                     w_str(o, <cptr>PyBytes_AS_STRING(vb), PyBytes_GET_SIZE(vb))
         else:
             w_u64(o, y)
-        w_word(o, sig)
-        w_word(o, sig + 32)
+        if not d.validity:
+            w_word(o, sig)
+            w_word(o, sig + 32)
         list_end(o, body)
         if o.len > MAX_OUTPUT_BYTES:
             raise LimitExceededError("decoded transaction bytes", o.len, MAX_OUTPUT_BYTES)

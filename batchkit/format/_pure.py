@@ -15,7 +15,8 @@ from ..limits import (MAX_ACCESS_LIST_ENTRIES, MAX_ADDRESSES, MAX_AUTHORIZATIONS
                       MAX_CALLDATA_BYTES, MAX_OUTPUT_BYTES, MAX_STORAGE_KEYS, MAX_TXS)
 from .streams import (KIND_CHAIN_EXCEPTION, KIND_TYPE_MASK, KIND_UNPROTECTED, MAX_TYPE, NSTREAMS, REF_CREATE, REF_NEW,
                       REF_TABLE, S_ADDR, S_AL, S_AUTH, S_AUTHSIG, S_BLOB, S_BLOBHASH, S_CHAINX, S_DATA, S_DLEN, S_FEE1,
-                      S_FEE2, S_GAS, S_GROUP, S_KEYS, S_KIND, S_NONCE, S_PARITY, S_SIG, S_TO, S_VALUE, STREAMS)
+                      S_FEE2, S_GAS, S_GROUP, S_KEYS, S_KIND, S_NONCE, S_PARITY, S_SENDER, S_SIG, S_TO, S_VALUE,
+                      STREAMS, NSTREAMS_VALIDITY, STREAMS_VALIDITY)
 
 U64_MAX = (1 << 64) - 1
 
@@ -182,8 +183,9 @@ def _word(be: bytes) -> bytes:
 # --- disassemble: envelopes -> streams ---------------------------------------------------------------
 
 class _Columns:
-    def __init__(self):
-        self.s = [bytearray() for _ in range(NSTREAMS)]
+    def __init__(self, validity: bool = False):
+        self.validity = validity
+        self.s = [bytearray() for _ in range(NSTREAMS_VALIDITY if validity else NSTREAMS)]
         self.parity: list[int] = []
         self.table: dict[bytes, int] = {}
         self.chain: bytes | None = None  # the batch chain id: that of the first transaction carrying one
@@ -198,20 +200,32 @@ class _Columns:
             put_uvarint(self.s[stream], REF_TABLE + slot)
 
 
-def disassemble(txs, sender_ids) -> tuple[bytes, tuple[bytes, ...]]:
+def disassemble(txs, sender_ids, senders=None) -> tuple[bytes, tuple[bytes, ...]]:
     """Gather the fields of signed transactions ``txs`` (bytes-like) into the v1 streams.
 
     ``sender_ids`` gives each transaction a sender label (any ints; equal labels = same sender) or is
     ``None``. Returns ``(batch_chain_id_be, streams)``. Raises :class:`InputError` (or
     :class:`UnsupportedTransactionError`) naming the transaction's index.
+
+    ``senders`` (one 20-byte address per transaction) selects the validity profile: the signatures are left
+    out (``parity`` and ``sig`` empty), each sender goes into the ``sender`` stream through the address table,
+    and the result has ``NSTREAMS_VALIDITY`` streams. ``sender_ids`` should then label those senders.
     """
-    c = _Columns()
+    validity = senders is not None
+    if validity and len(senders) != len(txs):
+        raise InputError(f"{len(senders)} senders for {len(txs)} transactions")
+    c = _Columns(validity)
     groups: dict[int, tuple[int, int]] = {}  # sender label -> (group id, last nonce)
     ngroups = 0
     for index, raw in enumerate(txs):
         raw = bytes(raw)
+        sender = None
+        if validity:
+            sender = senders[index]
+            if type(sender) is not bytes or len(sender) != 20:
+                raise InputError("a sender must be 20 bytes", index=index)
         try:
-            nonce = _disassemble_one(c, raw)
+            nonce = _disassemble_one(c, raw, sender)
         except _Bad as exc:
             raise InputError(str(exc), index=index) from None
         except UnsupportedTransactionError as exc:
@@ -227,11 +241,12 @@ def disassemble(txs, sender_ids) -> tuple[bytes, tuple[bytes, ...]]:
             if label is not None:
                 groups[label] = (ngroups, nonce)
             ngroups += 1
-    c.s[S_PARITY] += pack_bits(c.parity)
+    if not validity:
+        c.s[S_PARITY] += pack_bits(c.parity)
     return c.chain or b"", tuple(bytes(s) for s in c.s)
 
 
-def _disassemble_one(c: _Columns, raw: bytes) -> int:
+def _disassemble_one(c: _Columns, raw: bytes, sender: bytes | None = None) -> int:
     s = c.s
     end = len(raw)
     if end == 0:
@@ -320,8 +335,11 @@ def _disassemble_one(c: _Columns, raw: bytes) -> int:
         kind |= KIND_CHAIN_EXCEPTION
         put_compact(s[S_CHAINX], chain_be)
     s[S_KIND].append(kind)
-    c.parity.append(parity)
-    s[S_SIG] += _word(r) + _word(sig_s)
+    if c.validity:
+        c.ref(S_SENDER, sender)
+    else:
+        c.parity.append(parity)
+        s[S_SIG] += _word(r) + _word(sig_s)
     put_uvarint(s[S_GAS], gas)
     put_compact(s[S_FEE1], fee1)
     if fee2 is not None:
@@ -495,10 +513,17 @@ def assemble(n: int, chain: bytes, streams) -> tuple[list[bytes], list[int]]:
 
     Raises :class:`DecodeError` (with the column and the offset in it) for anything ``disassemble``
     could not have produced.
+
+    With ``NSTREAMS_VALIDITY`` streams (the validity profile) it returns ``(messages, groups, senders)``:
+    ``messages[i]`` is the signing payload of transaction ``i`` (the type byte, if any, then the RLP list of
+    the fields before the signature; a legacy EIP-155 transaction adds chain id, 0, 0), ``senders[i]`` its
+    20-byte sender; ``parity`` and ``sig`` must be empty.
     """
     a = _Assembler(n, chain, streams)
     out = [a.transaction(i) for i in range(n)]
     a.finish()
+    if a.validity:
+        return out, a.groups, a.senders
     return out, a.groups
 
 
@@ -507,8 +532,9 @@ class _Assembler:
     FORMAT.md's stream order, one method per stream group; each method checks what it reads."""
 
     def __init__(self, n: int, chain: bytes, streams):
-        if len(streams) != NSTREAMS:
-            raise DecodeError(f"{len(streams)} streams, expected {NSTREAMS}")
+        if len(streams) not in (NSTREAMS, NSTREAMS_VALIDITY):
+            raise DecodeError(f"{len(streams)} streams, expected {NSTREAMS} or {NSTREAMS_VALIDITY}")
+        self.validity = len(streams) == NSTREAMS_VALIDITY
         if n < 0:
             raise DecodeError(f"negative transaction count {n}", column="header")
         if n > MAX_TXS:
@@ -517,13 +543,14 @@ class _Assembler:
         if len(chain) > 32 or chain[:1] == b"\x00":
             raise DecodeError("non-canonical batch chain id", column="header")
         self.chain = chain
-        self.rd = rd = [_Reader(s, name) for s, name in zip(streams, STREAMS)]
+        self.rd = rd = [_Reader(s, name) for s, name in zip(streams, STREAMS_VALIDITY)]
         if rd[S_KIND].left() != n:
             raise DecodeError(f"{rd[S_KIND].left()} kind bytes for {n} transactions", column="kind")
-        if rd[S_SIG].left() != 64 * n:
+        if rd[S_SIG].left() != (0 if self.validity else 64 * n):
             raise DecodeError(f"{rd[S_SIG].left()} signature bytes for {n} transactions", column="sig")
         self.kinds = streams[S_KIND]
-        self.parity = unpack_bits(streams[S_PARITY], n, "parity")
+        self.parity = unpack_bits(streams[S_PARITY], 0 if self.validity else n, "parity")
+        self.senders: list[bytes] = []
         rd[S_PARITY].pos = len(streams[S_PARITY])
         rd[S_KIND].pos = n
         self.table: list[bytes] = []       # the address table, in order of first occurrence
@@ -536,9 +563,11 @@ class _Assembler:
 
     def transaction(self, i: int) -> bytes:
         tx_type, unprotected, exception = self.kind(i)
-        sig = self.rd[S_SIG].take(64)
+        sig = None if self.validity else self.rd[S_SIG].take(64)
         chain_be = self.chain_id(i, unprotected, exception)
         nonce = self.nonce()
+        if self.validity:
+            self.senders.append(self.ref(self.rd[S_SENDER], False))
         fields = ([_rlp_str(chain_be)] if tx_type else []) + self.common(tx_type, nonce)
         if tx_type:
             fields.append(self.access_list())
@@ -546,7 +575,10 @@ class _Assembler:
             fields += self.blob()
         elif tx_type == 4:
             fields.append(self.authorizations())
-        fields += self.signature(i, tx_type, unprotected, chain_be, self.parity[i], sig)
+        if self.validity:
+            fields += self.signing_tail(i, tx_type, unprotected, chain_be)
+        else:
+            fields += self.signature(i, tx_type, unprotected, chain_be, self.parity[i], sig)
         body = _rlp_lst(b"".join(fields))
         raw = body if tx_type == 0 else bytes([tx_type]) + body
         self.out_bytes += len(raw)
@@ -705,6 +737,19 @@ class _Assembler:
         return _rlp_lst(b"".join(items))
 
     # --- parity, sig ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def signing_tail(i: int, tx_type: int, unprotected: bool, chain_be: bytes | None) -> list[bytes]:
+        """What follows the fields in a signing payload: chain id, 0, 0 for a legacy EIP-155 transaction
+        (whose chain id must be one a signed ``v`` can carry), nothing otherwise."""
+        if tx_type or unprotected:
+            return []
+        chain_id = int.from_bytes(chain_be, "big")
+        if chain_id == 0:
+            raise DecodeError("EIP-155 legacy transaction with chain id 0", offset=i, column="kind")
+        if (chain_id * 2 + 35).bit_length() > 256:
+            raise DecodeError("legacy chain id out of range", offset=i, column="kind")
+        return [_rlp_str(chain_be), b"\x80", b"\x80"]
 
     @staticmethod
     def signature(i: int, tx_type: int, unprotected: bool, chain_be: bytes | None, y: int, sig: bytes) -> list[bytes]:

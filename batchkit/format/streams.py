@@ -30,3 +30,14 @@ MAX_TYPE = 4
 #: first occurrence: 0 = contract creation (``to`` only), 1 = a new address (next 20 bytes of ``addr``),
 #: k >= 2 = table entry k - 2.
 REF_CREATE, REF_NEW, REF_TABLE = 0, 1, 2
+
+#: The validity profile (v2 flag bit 1) carries no signatures: ``parity`` and ``sig`` are empty and not on the
+#: wire, and one stream is added after the table above: ``sender``, one address reference per transaction
+#: (through the same address table; read before the transaction's ``to``). Kernels take and give
+#: ``NSTREAMS_VALIDITY`` streams for this profile, ``NSTREAMS`` for the full one.
+S_SENDER = NSTREAMS
+STREAMS_VALIDITY = STREAMS + ("sender",)
+NSTREAMS_VALIDITY = len(STREAMS_VALIDITY)
+#: Streams whose lengths and bytes a validity payload carries: every stream but ``parity`` and ``sig``.
+VALIDITY_BODY_STREAMS = tuple(i for i in range(NSTREAMS_VALIDITY) if i not in (S_PARITY, S_SIG))
+VALIDITY_SMALL_STREAMS = tuple(i for i in VALIDITY_BODY_STREAMS if i not in BULK_STREAMS)

@@ -37,7 +37,8 @@ import zstandard
 from .. import limits
 from ..errors import DecodeError, InputError, LimitExceededError, UnsupportedVersionError
 from ._backend import core
-from .streams import BODY_STREAMS, BULK_STREAMS, SIG_STREAM, SMALL_STREAMS, STREAMS
+from .streams import (BODY_STREAMS, BULK_STREAMS, NSTREAMS_VALIDITY, SIG_STREAM, SMALL_STREAMS, STREAMS,
+                      STREAMS_VALIDITY, VALIDITY_BODY_STREAMS, VALIDITY_SMALL_STREAMS)
 
 MAGIC = b"BK"
 VERSION = 1
@@ -116,8 +117,11 @@ def compress_body(method: int, param: int, data: bytes) -> bytes:
 
 
 def pack_sections(streams: Sequence[bytes]) -> tuple[bytes, bytes]:
-    """``columns_a`` and ``columns_b`` of the grammar."""
-    a = b"".join([uvarint(len(streams[i])) for i in BODY_STREAMS] + [streams[i] for i in SMALL_STREAMS])
+    """``columns_a`` and ``columns_b`` of the grammar (of the validity profile for its NSTREAMS_VALIDITY
+    streams: ``parity`` and ``sig`` left out, ``sender`` last of the small streams)."""
+    body, small = ((VALIDITY_BODY_STREAMS, VALIDITY_SMALL_STREAMS) if len(streams) == NSTREAMS_VALIDITY
+                   else (BODY_STREAMS, SMALL_STREAMS))
+    a = b"".join([uvarint(len(streams[i])) for i in body] + [streams[i] for i in small])
     return a, b"".join(streams[i] for i in BULK_STREAMS)
 
 
@@ -313,19 +317,23 @@ def parse(payload) -> Parsed:
     return Parsed(n, chain, method, len_a + len_b, header_len, split_columns(columns_a, columns_b, sigs), len_a)
 
 
-def split_columns(columns_a: bytes, columns_b: bytes, sigs: bytes) -> tuple[bytes, ...]:
+def split_columns(columns_a: bytes, columns_b: bytes, sigs: bytes, validity: bool = False) -> tuple[bytes, ...]:
+    """The streams of ``columns_a``, ``columns_b`` and ``sigs``; with ``validity`` the NSTREAMS_VALIDITY
+    streams of that profile (``sigs`` is then empty, and so are ``parity`` and ``sig``)."""
+    names, body, small = ((STREAMS_VALIDITY, VALIDITY_BODY_STREAMS, VALIDITY_SMALL_STREAMS) if validity
+                          else (STREAMS, BODY_STREAMS, SMALL_STREAMS))
     pos = 0
     lengths = {}
-    for i in BODY_STREAMS:
-        lengths[i], pos = core.get_uvarint(columns_a, pos, STREAMS[i])
-    for section, members, start in ((columns_a, SMALL_STREAMS, pos), (columns_b, BULK_STREAMS, 0)):
+    for i in body:
+        lengths[i], pos = core.get_uvarint(columns_a, pos, names[i])
+    for section, members, start in ((columns_a, small, pos), (columns_b, BULK_STREAMS, 0)):
         total = sum(lengths[i] for i in members)
         if total != len(section) - start:
             raise DecodeError(f"stream lengths add up to {total}, {len(section) - start} bytes follow",
                               offset=start, column="columns" if section is columns_a else "columns_b")
-    streams: list[bytes] = [b""] * len(STREAMS)
+    streams: list[bytes] = [b""] * len(names)
     streams[SIG_STREAM] = sigs
-    for section, members, p in ((columns_a, SMALL_STREAMS, pos), (columns_b, BULK_STREAMS, 0)):
+    for section, members, p in ((columns_a, small, pos), (columns_b, BULK_STREAMS, 0)):
         for i in members:
             streams[i] = section[p:p + lengths[i]]
             p += lengths[i]

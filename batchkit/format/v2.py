@@ -5,7 +5,8 @@ Grammar (FORMAT.md explains each part and what it saves)::
     payload  = magic version flags seq link count chain size_a size_b len_a len_b body_a body_b sigs crc
     magic    = "BK"                       2 bytes, 0x42 0x4B
     version  = 0x02                       1 byte
-    flags    = u8                         bit 0: the segment starts from a shipped prior; other bits zero
+    flags    = u8                         bit 0: the segment starts from a shipped prior; bit 1: the
+                                          validity profile (every payload of the segment); other bits zero
     seq      = uvarint                    position in the segment: 0 = keyframe (< MAX_SEGMENT_PAYLOADS)
     link     = keyframe: prior id (8 bytes, only with flag bit 0); else parent (16 bytes):
                sha256(previous payload of the segment)[:16]; flag bit 0 is zero
@@ -19,7 +20,8 @@ Grammar (FORMAT.md explains each part and what it saves)::
                Last_Block flag. The frame's header is not stored: it is FRAME_HEADER (window 2^23, no
                checksum, no content size, no dictionary id), and the frame's dictionary is the prior's
                section-x dictionary (raw content) when flag bit 0 of the keyframe is set.
-    sigs     = 64 * count bytes           r ‖ s of every transaction, as in v1
+    sigs     = 64 * count bytes           r ‖ s of every transaction, as in v1; absent (0 bytes) in the
+                                          validity profile, whose columns carry senders instead
     crc      = u32 LE                     CRC-32 (zlib.crc32) of every byte before it
 
 A *segment* is a keyframe and the payloads after it up to the next keyframe. Each section x of the segment
@@ -49,11 +51,15 @@ from ..errors import DecodeError, InputError, LimitExceededError, UnsupportedVer
 from . import priors as _priors
 from ._backend import core
 from .streams import SIG_STREAM
+from .validity import ValidityTx, records
 from .v1 import Cursor, pack_sections, payload_bytes, split_columns, uvarint
 
 MAGIC = b"BK"
 VERSION = 2
 FLAG_PRIORS = 0x01
+#: The validity profile: senders (the ``sender`` stream) instead of signatures (no ``parity``, ``sig``, sigs);
+#: the payload decodes to ``ValidityTx`` records. Set on every payload of a segment or on none.
+FLAG_VALIDITY = 0x02
 #: Bytes of the parent hash (a truncated sha256: 2^128 work to forge a parent).
 HASH_BYTES = 16
 CRC_BYTES = 4
@@ -124,6 +130,7 @@ class Header:
     len_a: int
     len_b: int
     header_len: int
+    validity: bool = False
 
 
 def parse_header(buf: bytes) -> Header:
@@ -140,7 +147,7 @@ def parse_header(buf: bytes) -> Header:
     cur = Cursor(buf[:end])
     cur.pos = 3
     flags = cur.byte("flags")
-    if flags & ~FLAG_PRIORS:
+    if flags & ~(FLAG_PRIORS | FLAG_VALIDITY):
         raise DecodeError(f"unknown flags 0x{flags:02x}", offset=3, column="header")
     start = cur.pos
     seq = cur.uvarint("seq")
@@ -171,10 +178,11 @@ def parse_header(buf: bytes) -> Header:
     left = end - header_len
     if len_a > left or len_b > left - len_a:
         raise DecodeError(f"bodies of {len_a} + {len_b} bytes, {left} left", offset=header_len, column="header")
-    if left - len_a - len_b != 64 * n:
+    validity = bool(flags & FLAG_VALIDITY)
+    if left - len_a - len_b != (0 if validity else 64 * n):
         raise DecodeError(f"{left - len_a - len_b} signature bytes for {n} transactions",
                           offset=header_len + len_a + len_b, column="sig")
-    return Header(seq, parent, prior, n, chain, size_a, size_b, len_a, len_b, header_len)
+    return Header(seq, parent, prior, n, chain, size_a, size_b, len_a, len_b, header_len, validity)
 
 
 def max_output(body: bytes, offset: int, column: str) -> int:
@@ -209,9 +217,10 @@ def max_output(body: bytes, offset: int, column: str) -> int:
 
 @dataclass(frozen=True)
 class Decoded:
-    """What a v2 payload decodes to: the transactions in order, their sender groups (as in v1), the header,
-    the payload's hash, and its two decompressed sections (what the next payloads reference)."""
-    txs: list[bytes]
+    """What a v2 payload decodes to: the transactions in order (raw signed bytes; for a validity payload,
+    ``header.validity``, :class:`ValidityTx` records), their sender groups (as in v1), the header, the
+    payload's hash, and its two decompressed sections (what the next payloads reference)."""
+    txs: list
     groups: list[int]
     header: Header
     hash: bytes
@@ -221,8 +230,9 @@ class Decoded:
 class _Segment:
     """Decoder state of one segment: the bodies it accepted (to rebuild its decompressors) and its hashes."""
 
-    def __init__(self, prior: _priors.Prior | None):
+    def __init__(self, prior: _priors.Prior | None, validity: bool = False):
         self.prior = prior
+        self.validity = validity
         self.bodies: list[tuple[bytes, bytes]] = []
         self.hashes: list[bytes] = []
         self.retained = 0
@@ -293,13 +303,15 @@ class Decoder:
         h = parse_header(buf)
         with self._lock:
             if h.seq == 0:
-                seg = _Segment(_priors.load(h.prior) if h.prior is not None else None)
+                seg = _Segment(_priors.load(h.prior) if h.prior is not None else None, h.validity)
                 decoders = seg.fresh_decoders()
             else:
                 seg = self._segment
                 head = self.head
                 if seg is None or head != h.parent:
                     raise ParentMismatchError(h.parent, head, h.seq)
+                if h.validity != seg.validity:
+                    raise DecodeError("a payload's profile differs from its keyframe's", offset=3, column="header")
                 if h.seq != len(seg.hashes):
                     raise DecodeError(f"position {h.seq} after a parent at position {len(seg.hashes) - 1}",
                                       column="header")
@@ -314,8 +326,12 @@ class Decoder:
             try:
                 columns_a = _inflate(decoders[0], body_a, h.size_a, pos, "body_a")
                 columns_b = _inflate(decoders[1], body_b, h.size_b, pos + h.len_a, "body_b")
-                streams = split_columns(columns_a, columns_b, sigs)
-                txs, groups = core.assemble(h.n, h.chain, streams)
+                streams = split_columns(columns_a, columns_b, sigs, h.validity)
+                if h.validity:
+                    messages, groups, senders = core.assemble(h.n, h.chain, streams)
+                    txs = [ValidityTx(s, m) for s, m in zip(senders, messages)]
+                else:
+                    txs, groups = core.assemble(h.n, h.chain, streams)
             except BaseException:
                 if h.seq:
                     seg.decoders = None
@@ -344,11 +360,12 @@ class Encoder:
     ``level``: as :func:`resolve_level`. ``keyframe_every``: a keyframe starts a new segment every that many
     payloads (1: every payload is independent). ``prior``: the prior id keyframes start from, or ``None``.
     ``verify``: decode every payload (with a decoder that follows the stream) before returning it.
+    ``validity``: the validity profile (every payload; :meth:`encode` then needs the senders).
     The state is the segment's columns since its keyframe: :meth:`rewind` and :meth:`resume` rebuild it.
     """
 
     def __init__(self, level: str | int = "default", *, keyframe_every: int = KEYFRAME_EVERY,
-                 prior: bytes | None = _priors.DEFAULT_ID, verify: bool = True):
+                 prior: bytes | None = _priors.DEFAULT_ID, verify: bool = True, validity: bool = False):
         if not isinstance(keyframe_every, int) or isinstance(keyframe_every, bool) or \
                 not 1 <= keyframe_every <= limits.MAX_SEGMENT_PAYLOADS:
             raise InputError(f"keyframe_every must be 1..{limits.MAX_SEGMENT_PAYLOADS}, not {keyframe_every!r}")
@@ -357,6 +374,7 @@ class Encoder:
         self.keyframe_every = keyframe_every
         self.prior = _priors.load(prior) if prior is not None else None
         self.verify = verify
+        self.validity = validity
         self._lock = threading.Lock()
         self._reset()
 
@@ -410,9 +428,15 @@ class Encoder:
         return (not self._payloads or self._force_keyframe or len(self._payloads) >= self.keyframe_every
                 or self._retained + expected_bodies > limits.MAX_SEGMENT_BYTES)
 
-    def encode(self, txs: Sequence[bytes], sender_ids: Sequence[int] | None) -> bytes:
-        """The next payload of the stream for raw signed ``txs`` (``sender_ids`` as in v1)."""
-        chain, streams = core.disassemble(txs, sender_ids)
+    def encode(self, txs: Sequence[bytes], sender_ids: Sequence[int] | None,
+               senders: Sequence[bytes] | None = None) -> bytes:
+        """The next payload of the stream for raw signed ``txs`` (``sender_ids`` as in v1). In the validity
+        profile ``senders`` (20-byte ``bytes``, one per transaction) are required and carried."""
+        if self.validity != (senders is not None):
+            raise InputError("the validity profile needs a sender per transaction" if self.validity
+                             else "senders are carried only in the validity profile")
+        chain, streams = core.disassemble(txs, sender_ids, senders) if self.validity \
+            else core.disassemble(txs, sender_ids)
         raw_a, raw_b = pack_sections(streams)
         with self._lock:
             keyframe = self._keyframe_due(len(raw_a) + len(raw_b) + 3 * ((len(raw_a) + len(raw_b)) // BLOCK_MAX + 2))
@@ -422,22 +446,24 @@ class Encoder:
                 self._compressors = self._fresh_compressors()
             try:
                 body_a, body_b = self._feed(0, raw_a), self._feed(1, raw_b)
+                profile = FLAG_VALIDITY if self.validity else 0
                 if keyframe:
-                    link = bytes([FLAG_PRIORS]) + b"\x00" + self.prior.ident if self.prior is not None \
-                        else b"\x00\x00"
+                    link = bytes([FLAG_PRIORS | profile]) + b"\x00" + self.prior.ident if self.prior is not None \
+                        else bytes([profile]) + b"\x00"
                 else:
-                    link = b"\x00" + uvarint(len(self._payloads)) + self.head
+                    link = bytes([profile]) + uvarint(len(self._payloads)) + self.head
                 head = b"".join([MAGIC, bytes([VERSION]), link, uvarint(len(txs)), bytes([len(chain)]), chain,
                                  uvarint(len(raw_a)), uvarint(len(raw_b)), uvarint(len(body_a)),
                                  uvarint(len(body_b))])
-                body = b"".join([head, body_a, body_b, streams[SIG_STREAM]])
+                body = b"".join([head, body_a, body_b, b"" if self.validity else streams[SIG_STREAM]])
                 payload = body + zlib.crc32(body).to_bytes(CRC_BYTES, "little")
                 if self._verifier is not None:
                     try:
                         decoded = self._verifier.decode(payload)
                     except DecodeError as exc:
                         raise VerificationError(f"the payload does not decode: {exc}") from exc
-                    if decoded.txs != [bytes(t) for t in txs]:
+                    expected = records(txs, senders) if self.validity else [bytes(t) for t in txs]
+                    if decoded.txs != expected:
                         raise VerificationError("the payload does not decode to the input transactions")
             except BaseException:
                 if keyframe:
@@ -509,6 +535,8 @@ class Encoder:
         sections = []
         for buf in bufs[start:]:
             sections.append(decoder.decode(buf).sections)
+        if parse_header(bufs[start]).validity != self.validity:
+            raise InputError("the payloads are of another profile than this encoder's")
         with self._lock:
             prior = parse_header(bufs[start]).prior
             self.prior = _priors.load(prior) if prior is not None else None
@@ -519,6 +547,9 @@ class Encoder:
 
 
 def encode(txs: Sequence[bytes], sender_ids: Sequence[int] | None, level: str | int = "default", *,
-           prior: bytes | None = _priors.DEFAULT_ID, verify: bool = True) -> bytes:
-    """One independent payload (a keyframe) for raw signed ``txs``."""
-    return Encoder(level, keyframe_every=1, prior=prior, verify=verify).encode(txs, sender_ids)
+           prior: bytes | None = _priors.DEFAULT_ID, verify: bool = True,
+           senders: Sequence[bytes] | None = None) -> bytes:
+    """One independent payload (a keyframe) for raw signed ``txs``; ``senders`` (20-byte ``bytes`` each)
+    makes it a validity-profile payload."""
+    return Encoder(level, keyframe_every=1, prior=prior, verify=verify,
+                   validity=senders is not None).encode(txs, sender_ids, senders)
