@@ -83,7 +83,8 @@ __all__ = [
     "BLS_MODULUS", "FIELD_ELEMENTS_PER_BLOB", "BYTES_PER_FIELD_ELEMENT", "BLOB_SIZE", "BLOB_VERSION",
     "HEADER_SIZE", "USABLE_BYTES_PER_BLOB", "BLOB_CAPACITY", "MAX_BLOBS", "MAX_BLOB_PAYLOAD_BYTES",
     "VERSIONED_HASH_VERSION_KZG", "blobs_needed", "encode_blobs", "decode_blobs", "commitment",
-    "versioned_hash", "proof", "verify_blob", "write_blob_dir", "read_blob_dir",
+    "versioned_hash", "proof", "verify_blob", "write_blob_dir", "read_blob_dir", "pack_data", "unpack_data",
+    "raw_offset", "read_file",
 ]
 
 #: The BLS12-381 scalar field modulus: every field element, read big-endian, must be below it.
@@ -207,6 +208,29 @@ def _as_blob_bytes(blob: Any, column: str) -> bytes:
         if view.nbytes != BLOB_SIZE:
             raise DecodeError(f"a blob must be exactly {BLOB_SIZE} bytes, got {view.nbytes}", column=column)
         return view.tobytes()
+
+
+def pack_data(data: bytes) -> bytes:
+    """Pack exactly ``USABLE_BYTES_PER_BLOB`` data bytes into one blob: the 254-bit layout above with no
+    header (the layer above frames the data, as :mod:`batchkit.blobstream` does). InputError for any other
+    size."""
+    if len(data) != USABLE_BYTES_PER_BLOB:
+        raise InputError(f"blob data must be exactly {USABLE_BYTES_PER_BLOB} bytes, got {len(data)}")
+    return _pack(data)
+
+
+def unpack_data(blob: Any, *, column: str = "blob") -> bytes:
+    """The ``USABLE_BYTES_PER_BLOB`` data bytes of one blob, strictly: exactly ``BLOB_SIZE`` bytes, every
+    element below ``BLS_MODULUS`` with its top two bits clear (else DecodeError naming ``column``)."""
+    raw = _as_blob_bytes(blob, column)
+    _check_elements(raw, column)
+    return _unpack(raw)
+
+
+def raw_offset(data_pos: int) -> int:
+    """Raw byte offset, inside its blob, of the first byte holding data byte ``data_pos`` (0 <= data_pos <
+    USABLE_BYTES_PER_BLOB): what error offsets report."""
+    return _raw_offset(data_pos)
 
 
 # ------------------------------------------------------------------------------------- encode / decode
@@ -448,8 +472,9 @@ def _manifest_int(obj: dict, key: str, column: str, *, required: bool) -> int | 
     return value
 
 
-def _read_file(path: str, size_limit: int, exact: bool, column: str) -> bytes:
-    """Read a regular file of exactly ``size_limit`` bytes (``exact``) or at most that many."""
+def read_file(path: str, size_limit: int, exact: bool, column: str) -> bytes:
+    """A regular file of exactly ``size_limit`` bytes (``exact``) or at most that many, refused before it is
+    read when its size is wrong; DecodeError (naming ``column``) for anything else."""
     def too_big(size: int) -> DecodeError:
         if exact:
             return DecodeError(f"file must be exactly {size_limit} bytes, is {size}", column=column)
@@ -475,7 +500,7 @@ def read_blob_dir(blob_dir: str | os.PathLike[str]) -> bytes:
     UnsupportedVersionError for an unknown manifest version and DecodeError for anything else.
     """
     base = os.fspath(blob_dir)
-    raw = _read_file(os.path.join(base, MANIFEST_NAME), MAX_MANIFEST_BYTES, False, "manifest")
+    raw = read_file(os.path.join(base, MANIFEST_NAME), MAX_MANIFEST_BYTES, False, "manifest")
     try:
         manifest = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -499,7 +524,7 @@ def read_blob_dir(blob_dir: str | os.PathLike[str]) -> bytes:
             raise DecodeError("blob entry must be a JSON object", column=column)
         if entry.get("file") != blob_file_name(i):
             raise DecodeError(f"blob {i} must be in file {blob_file_name(i)!r}", column=column)
-        blobs.append(_read_file(os.path.join(base, blob_file_name(i)), BLOB_SIZE, True, f"blob[{i}]"))
+        blobs.append(read_file(os.path.join(base, blob_file_name(i)), BLOB_SIZE, True, f"blob[{i}]"))
 
     payload = decode_blobs(blobs)
     if total != len(payload):
