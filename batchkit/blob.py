@@ -59,8 +59,9 @@ Blob directories
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import importlib.resources
+import importlib.util
 import json
 import os
 import re
@@ -323,11 +324,21 @@ def _trusted_setup() -> Any:
             if _setup is None:
                 import ckzg
 
-                package, name = _TRUSTED_SETUP_RESOURCE
-                ref = importlib.resources.files(package).joinpath(name)
-                with importlib.resources.as_file(ref) as path:
+                with _trusted_setup_path() as path:
                     _setup = ckzg.load_trusted_setup(str(path), KZG_PRECOMPUTE)
     return _setup
+
+
+def _trusted_setup_path():
+    """The setup file inside the eth-account distribution, found without importing ``eth_account``: that
+    import pulls in ``py_ecc``, which raises the interpreter's recursion limit to 100,000 for the whole
+    process, and then deeply nested input (JSON, RLP) overflows the C stack instead of raising
+    RecursionError."""
+    package, name = _TRUSTED_SETUP_RESOURCE
+    spec = importlib.util.find_spec(package)  # a top-level package: found, not executed
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"the {package} package (for the KZG trusted setup) is not installed")
+    return contextlib.nullcontext(os.path.join(list(spec.submodule_search_locations)[0], *name.split("/")))
 
 
 def _fixed_bytes(value: Any, size: int, what: str) -> bytes:
