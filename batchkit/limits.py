@@ -59,6 +59,9 @@ MAX_STREAM_MANIFEST_BYTES = 64 << 20
 #: The most bytes read from one transactions file (1 GiB). About 4 million mainnet-sized transactions:
 #: far more than any batch, and small enough that a mistaken path (a disk image, /dev/zero) fails fast.
 MAX_INPUT_BYTES = 1 << 30
+#: Longest line :func:`batchkit.readers.iter_transactions` reads from JSON Lines or hex lines, which it reads
+#: one line at a time whatever the size of the file (a record with 16 MiB of calldata is 32 MiB of hex).
+MAX_LINE_BYTES = 64 << 20
 
 # --- v2 streams (format/v2.py) --------------------------------------------------------------------------
 
