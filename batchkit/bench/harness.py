@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import platform
+import statistics
 import sys
 import time
 from dataclasses import dataclass, field
@@ -16,8 +17,10 @@ from ..baselines import FORMATS
 from ..blob import blobs_needed
 from ..builder import build_payloads
 from ..corpora import batches, generate_batch, load_all, shared_corpora_dir
+from ..builder import BatchBuilder
 from ..cost import blob_cost
 from ..errors import InputError, VerificationError
+from ..estimate import compare_posting
 from ..format import v1
 from ..format._backend import COMPILED
 from ..inspection import inspect_payload
@@ -265,6 +268,47 @@ def _cpu() -> str:
     return platform.processor() or platform.machine()
 
 
+# --- the builder and posting (--target-blobs) -----------------------------------------------------------
+
+#: Timed runs of each side of :func:`time_builder` (medians are reported).
+BUILDER_REPEATS = 5
+
+
+def _stream_build(raws: list[bytes], senders: list[bytes], target_blobs: int) -> int:
+    b = BatchBuilder(target_blobs=target_blobs, stream=True)
+    n = 0
+    for raw, sender in zip(raws, senders):
+        if not b.add(raw, sender):
+            b.seal()
+            n += 1
+            b.add(raw, sender)
+    b.seal()
+    return n + 1
+
+
+def time_builder(raws: list[bytes], senders: list[bytes], target_blobs: int,
+                 repeats: int = BUILDER_REPEATS) -> dict:
+    """Medians, in the same run and interleaved, of one :func:`batchkit.compress` over every transaction (v1,
+    the builder's format, and the default v2) and of ``BatchBuilder(stream=True)`` cutting the same
+    transactions at ``target_blobs`` (the caller's loop: add, seal when add says so); all verify."""
+    times: dict[str, list[float]] = {"compress_v1": [], "compress": [], "builder": []}
+    payloads = 0
+    for _ in range(repeats):
+        for name, run_once in (("compress_v1", lambda: compress(raws, senders=senders, version=1)),
+                               ("compress", lambda: compress(raws, senders=senders)),
+                               ("builder", lambda: _stream_build(raws, senders, target_blobs))):
+            t0 = time.perf_counter()
+            out = run_once()
+            times[name].append(time.perf_counter() - t0)
+            if name == "builder":
+                payloads = out
+    med = {k: statistics.median(v) for k, v in times.items()}
+    return {"repeats": repeats, "payloads": payloads, "compress_v1_s": med["compress_v1"],
+            "compress_s": med["compress"], "builder_s": med["builder"],
+            "builder_vs_compress_v1": med["builder"] / med["compress_v1"],
+            "builder_vs_compress": med["builder"] / med["compress"]}
+
+
 # --- entry point -------------------------------------------------------------------------------------------
 
 def run(corpus: Corpus, formats: list[Format], *, batch_bytes: int | None = None, target_blobs: int | None = None,
@@ -322,4 +366,9 @@ def run(corpus: Corpus, formats: list[Format], *, batch_bytes: int | None = None
         "blob_base_fee_gwei": blob_base_fee / 1e9,
         "reference": REFERENCE_FORMAT,
     }
-    return {"meta": meta, "results": results, "batchkit_columns": columns}
+    report = {"meta": meta, "results": results, "batchkit_columns": columns}
+    if target_blobs is not None:
+        report["posting"] = compare_posting(raws, senders, target_blobs=target_blobs, base_fee=base_fee,
+                                            blob_base_fee=blob_base_fee, fork=fork).to_dict()
+        report["builder_time"] = time_builder(raws, senders, target_blobs)
+    return report
