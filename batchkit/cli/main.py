@@ -32,10 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compress", help="transactions (JSONL, hex lines, JSON-RPC blocks, Parquet) -> payload")
     p.add_argument("input", help="input file, or - for stdin")
-    p.add_argument("-o", "--output", help="output file (default stdout); a directory with --to blobs")
+    p.add_argument("-o", "--output", help="output file (default stdout); a directory with --to blobs; a prefix "
+                                          "with --target-blobs")
     p.add_argument("--level", default="default", help="fast, default, max, or a zstd level 1-22")
-    p.add_argument("--to", choices=("payload", "blobs", "calldata"), default="payload",
-                   help="write the bare payload, EIP-4844 blobs with a manifest, or calldata frames")
+    p.add_argument("--to", choices=("payload", "blobs", "calldata"),
+                   help="write the bare payload (default), EIP-4844 blobs with a manifest, or calldata frames")
     p.add_argument("--proofs", action="store_true", help="with --to blobs: also compute KZG proofs")
     p.add_argument("--skip-unsupported", action="store_true",
                    help="skip transactions of types batchkit does not carry (e.g. OP deposits) and say how many")
@@ -43,9 +44,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="do not recover senders from signatures (nonces are then stored whole)")
     p.add_argument("--no-verify", action="store_true", help="skip decoding the payload back before writing it")
     p.add_argument("--target-blobs", type=int, metavar="N",
-                   help="cut the input into payloads that each fill N blobs (files PREFIX.000, PREFIX.001, ...)")
+                   help="cut the input into payloads that each fill N blobs (files PREFIX.000, PREFIX.001, ...); "
+                        "the input is read as a stream, payloads are written as they are sealed")
+    p.add_argument("--blob-stream", action="store_true",
+                   help="with --to blobs: lay the payloads end to end in one blob stream, every blob full but the "
+                        "last (-o DIR; payloads of about --target-blobs blobs, default 6)")
+    p.add_argument("--blobs-per-tx", type=int, default=6, metavar="N",
+                   help="with --blob-stream: blobs per L1 blob transaction in the manifest, 1-6 (default 6)")
 
-    p = sub.add_parser("decompress", help="payload (file, -, blob directory or calldata frames) -> JSONL")
+    p = sub.add_parser("decompress", help="payload (file, -, blob directory, blob stream directory or calldata "
+                                          "frames) -> JSONL")
     p.add_argument("input")
     p.add_argument("-o", "--output", help="output JSONL (default stdout)")
 
@@ -68,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fork", default="bpo2", help="cancun, prague, osaka, bpo1, bpo2 (default)")
     p.add_argument("--eth-usd", type=float, help="ETH price in USD, to show costs in USD")
     p.add_argument("--skip-unsupported", action="store_true")
+    p.add_argument("--target-blobs", type=int, default=6, metavar="N",
+                   help="transactions input: also price them as payloads of about N blobs (default 6), laid into "
+                        "a blob stream, into per-payload blobs and into OP frames; 0 to skip")
+    p.add_argument("--blobs-per-tx", type=int, metavar="N", help="blobs per blob transaction (default: the fork's most)")
+    p.add_argument("--no-op", action="store_true", help="leave OP frames out of the posting comparison (it is slow)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
     p = sub.add_parser("bench", help="batchkit against today's production formats on the same batches")

@@ -1,14 +1,19 @@
 """Reading a payload in any of its posting forms, for every command that takes one: a payload file or stdin,
 a directory of blobs written by ``compress --to blobs``, or calldata frames written by ``compress --to
-calldata`` (PREFIX, or PREFIX.000, PREFIX.001, ... when split)."""
+calldata`` (PREFIX, or PREFIX.000, PREFIX.001, ... when split); and the payloads of a blob stream directory
+(``compress --to blobs --blob-stream``), one at a time."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterator
 
 from .. import calldata
+from ..api import payload_version
 from ..blob import read_blob_dir
-from ..errors import LimitExceededError
+from ..blobstream import is_stream_dir, read_stream_dir
+from ..format import v1, v2
+from ..errors import InputError, LimitExceededError
 from ..files import read_bounded
 from ..limits import MAX_PAYLOAD_BYTES
 
@@ -23,6 +28,8 @@ def read_posted(path: str, limit: int = MAX_PAYLOAD_BYTES, what: str = "payload 
     as it is unless it is a calldata frame: a frame's first byte is the framing version, never the ``B``
     of the payload magic nor the first byte of a text or Parquet transactions file."""
     if path != "-" and Path(path).is_dir():
+        if is_stream_dir(path):
+            raise InputError(f"{path} is a blob stream of several payloads: this command reads one payload")
         return read_blob_dir(path)
     if path != "-" and not Path(path).exists() and Path(f"{path}.000").exists():
         names = []
@@ -33,3 +40,19 @@ def read_posted(path: str, limit: int = MAX_PAYLOAD_BYTES, what: str = "payload 
     if data[:1] and data[0] & 0x7F == calldata.CALLDATA_VERSION:
         return calldata.unframe([data])
     return data
+
+
+def is_stream(path: str) -> bool:
+    """Whether ``path`` is a blob stream directory."""
+    return path != "-" and Path(path).is_dir() and is_stream_dir(path)
+
+
+def stream_transactions(path: str) -> Iterator[list[bytes]]:
+    """The transactions of each payload of the blob stream directory ``path``, in order, one payload at a
+    time (v1 payloads decode alone; v2 payloads in order, each after its parent)."""
+    decoder = v2.Decoder()
+    for carried in read_stream_dir(path):
+        if payload_version(carried.data) == 1:
+            yield v1.decode(carried.data).txs
+        else:
+            yield decoder.decode(carried.data).txs
