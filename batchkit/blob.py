@@ -85,7 +85,7 @@ __all__ = [
     "HEADER_SIZE", "USABLE_BYTES_PER_BLOB", "BLOB_CAPACITY", "MAX_BLOBS", "MAX_BLOB_PAYLOAD_BYTES",
     "VERSIONED_HASH_VERSION_KZG", "blobs_needed", "encode_blobs", "decode_blobs", "commitment",
     "versioned_hash", "proof", "verify_blob", "write_blob_dir", "read_blob_dir", "pack_data", "unpack_data",
-    "raw_offset", "read_file",
+    "raw_offset", "read_file", "dir_mode",
 ]
 
 #: The BLS12-381 scalar field modulus: every field element, read big-endian, must be below it.
@@ -412,6 +412,13 @@ def _hex(b: bytes) -> str:
     return "0x" + b.hex()
 
 
+def dir_mode() -> int:
+    """The mode ``mkdir`` gives a new directory under the current umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o777 & ~umask
+
+
 def write_blob_dir(payload: bytes, out_dir: str | os.PathLike[str], *, proofs: bool = False) -> dict:
     """Write ``payload`` as blob files plus ``manifest.json`` into ``out_dir`` and return the manifest.
 
@@ -455,6 +462,7 @@ def write_blob_dir(payload: bytes, out_dir: str | os.PathLike[str], *, proofs: b
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, dir_mode())  # mkdtemp makes it 0700: give it the mode mkdir would
         os.rename(tmp, out)  # replaces an empty directory atomically on POSIX
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

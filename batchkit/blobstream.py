@@ -82,7 +82,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from .blob import (BLOB_SIZE, BLOB_VERSION, COMMITMENT_SIZE, PROOF_SIZE, USABLE_BYTES_PER_BLOB, commitment,
-                   pack_data, proof, raw_offset, read_file, unpack_data, verify_blob, versioned_hash)
+                   dir_mode, pack_data, proof, raw_offset, read_file, unpack_data, verify_blob, versioned_hash)
 from .errors import (BlobOrderError, BlobStreamError, DecodeError, DuplicateBlobError, IncompletePayloadError,
                      InputError, LimitExceededError, MissingBlobError, OrphanPieceError, PieceBoundaryError,
                      TrailingBytesError, UnsupportedVersionError, VerificationError)
@@ -716,6 +716,7 @@ class StreamDirWriter:
                 f.flush()
                 os.fsync(f.fileno())
             os.unlink(entries_path)
+            os.chmod(self._tmp, dir_mode())  # mkdtemp makes it 0700: give it the mode mkdir would
             os.rename(self._tmp, self._out)  # replaces an empty directory atomically on POSIX
         except BaseException:
             self.abort()

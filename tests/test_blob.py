@@ -500,3 +500,10 @@ def test_loading_the_trusted_setup_leaves_the_recursion_limit_alone():
             "print(before, sys.getrecursionlimit(), 'eth_account' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out[0] == out[1] and out[2] == "False"
+
+
+def test_blob_directory_gets_the_mode_mkdir_gives(tmp_path):
+    blob.write_blob_dir(b"payload", tmp_path / "d")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(tmp_path / "d").st_mode & 0o777 == 0o777 & ~umask

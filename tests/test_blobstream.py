@@ -835,6 +835,13 @@ def test_manifest_size_is_refused_before_reading(tmp_path):
         list(bs.read_stream_dir(d))
 
 
+def test_directory_gets_the_mode_mkdir_gives(tmp_path):
+    bs.write_stream_dir([b"x"], tmp_path / "d")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(tmp_path / "d").st_mode & 0o777 == 0o777 & ~umask
+
+
 def test_writer_leaves_nothing_on_error_and_refuses_a_non_empty_dir(tmp_path):
     def boom():
         yield b"x" * 200_000
