@@ -44,7 +44,7 @@ from .blob import HEADER_SIZE, USABLE_BYTES_PER_BLOB
 from .blobstream import BODY_SIZE, LENGTH_SIZE
 from .coerce import SenderLabels, parse_sender
 from .errors import InputError, UnsupportedTransactionError, VerificationError
-from .format import v1
+from .format import v1, v2
 from .format._backend import core
 from .format.streams import NSTREAMS, SIG_STREAM
 from .limits import MAX_BLOB_PAYLOAD_BYTES, MAX_STREAM_PAYLOAD_BYTES
@@ -101,7 +101,8 @@ class BatchBuilder:
     blobs: ``130,048 n - 4`` bytes). Give exactly one target.
 
     ``level``: as for :func:`batchkit.compress`. ``verify``: decode every sealed payload and compare it
-    with its transactions.
+    with its transactions. ``version``: the payloads' format, 1 (default) or 2 (independent v2 payloads,
+    keyframes, as :func:`batchkit.compress` writes by default).
 
     ``stream=True`` cuts payloads for a blob stream (:mod:`batchkit.blobstream`), where a payload need not
     fit its blobs: the stream lays payloads end to end, so the target (``target_blobs``: ``130,033 n - 4``
@@ -119,7 +120,7 @@ class BatchBuilder:
     """
 
     def __init__(self, target_blobs: int | None = None, target_bytes: int | None = None, *,
-                 level: str | int = "default", verify: bool = True, stream: bool = False):
+                 level: str | int = "default", verify: bool = True, stream: bool = False, version: int = 1):
         if (target_blobs is None) == (target_bytes is None):
             raise InputError("give exactly one of target_blobs and target_bytes")
         if target_blobs is not None:
@@ -131,6 +132,9 @@ class BatchBuilder:
         limit = MAX_STREAM_PAYLOAD_BYTES if stream else MAX_BLOB_PAYLOAD_BYTES
         if target > limit:
             raise InputError(f"target of {target} bytes exceeds the payload limit of {limit}")
+        if version not in (1, 2):
+            raise InputError(f"unknown payload version {version!r}: use 1 or 2")
+        self.version = version
         self.stream = bool(stream)
         #: The size no payload may pass: the target, or in a stream the stream's payload limit.
         self.limit = limit if stream else target
@@ -219,7 +223,7 @@ class BatchBuilder:
         """A real compression of the first ``n`` pending transactions: (payload, streams)."""
         self.compressions += 1
         chain, streams = self._streams(n)
-        payload = v1.encode_streams(n, chain, streams, self.level)
+        payload = self._encode(n, chain, streams)
         body = len(payload) - _SIG * n
         self._anchor = (n, sum(self._u[:n]), body)
         return payload, streams
@@ -259,7 +263,8 @@ class BatchBuilder:
             raise InputError(exc.reason, index=index) from None
         u = sum(map(len, streams)) - len(streams[SIG_STREAM])
         if _SIG + u + _OVERHEAD_BOUND > self.target:
-            alone = v1.encode_streams(1, *core.disassemble([raw], None), self.level)
+            alone = (v1.encode_streams(1, *core.disassemble([raw], None), self.level) if self.version == 1
+                     else v2.encode([raw], None, self.level, verify=False))
             if len(alone) > self.target:
                 raise InputError(f"a transaction of {len(raw)} bytes makes a payload of {len(alone)} bytes "
                                  f"even alone: over the target of {self.target}", index=index)
@@ -331,6 +336,15 @@ class BatchBuilder:
         self._checks += 1
         return self._check(n1)
 
+    def _encode(self, n: int, chain: bytes, streams: tuple) -> bytes:
+        """The payload of the first ``n`` pending transactions, whose columns are ``chain``, ``streams``."""
+        if self.version == 1:
+            return v1.encode_streams(n, chain, streams, self.level)
+        return v2.encode(self._raws[:n], self._lab[:n], self.level, verify=False)  # a keyframe
+
+    def _decode(self, payload: bytes) -> list[bytes]:
+        return (v1.decode(payload) if self.version == 1 else v2.decode(payload)).txs
+
     # --- stream mode ---------------------------------------------------------------------------------
 
     def _add_stream(self, raw, sender) -> bool:
@@ -395,7 +409,7 @@ class BatchBuilder:
             if isinstance(exc, UnsupportedTransactionError):
                 raise UnsupportedTransactionError(exc.tx_type, index=index) from None
             raise InputError(exc.reason, index=index) from None
-        return v1.encode_streams(n, chain, streams, self.level)
+        return self._encode(n, chain, streams)
 
     def _seal_stream(self) -> bytes:
         n = len(self._raws)
@@ -409,7 +423,7 @@ class BatchBuilder:
         raw_bytes = sum(map(len, self._raws[:n]))
         if raw_bytes > _SIG * n:
             self._ratio = (len(payload) - _SIG * n) / (raw_bytes - _SIG * n)
-        if self.verify and v1.decode(payload).txs != self._raws[:n]:
+        if self.verify and self._decode(payload) != self._raws[:n]:
             raise VerificationError("the payload does not decode to the input transactions")
         self.carried += len(self._raws) - n
         del self._raws[:n], self._senders[:n], self._idx[:n]
@@ -437,7 +451,7 @@ class BatchBuilder:
                 retries += 1
                 payload, streams = self._compress(n)
         self._learn(n, payload, streams)
-        if self.verify and v1.decode(payload).txs != self._raws[:n]:
+        if self.verify and self._decode(payload) != self._raws[:n]:
             raise VerificationError("the payload does not decode to the input transactions")
         self.carried += len(self._raws) - n
         del self._raws[:n], self._senders[:n], self._u[:n]
@@ -473,15 +487,15 @@ class BatchBuilder:
 
 def iter_payloads(raws: Iterable, *, senders: Iterable | None = None, target_blobs: int | None = None,
                   target_bytes: int | None = None, level: str | int = "default", verify: bool = True,
-                  stream: bool = False) -> Iterator[bytes]:
+                  stream: bool = False, version: int = 1) -> Iterator[bytes]:
     """Yield consecutive payloads of ``raws`` as they are sealed (the last one holds what is left).
 
     ``raws`` and ``senders`` (one 20-byte address per transaction, or None) may be any iterables, generators
     included: memory holds one payload's transactions, whatever the length of the input. ``stream``: cut for
-    a blob stream (see :class:`BatchBuilder`). Decoding the payloads in turn and concatenating gives back
-    ``raws``. Raises InputError if ``senders`` ends before ``raws`` or after.
+    a blob stream; ``version``: 1 or 2 (see :class:`BatchBuilder`). Decoding the payloads in turn and
+    concatenating gives back ``raws``. Raises InputError if ``senders`` ends before ``raws`` or after.
     """
-    builder = BatchBuilder(target_blobs, target_bytes, level=level, verify=verify, stream=stream)
+    builder = BatchBuilder(target_blobs, target_bytes, level=level, verify=verify, stream=stream, version=version)
     pairs: Iterable = ((raw, None) for raw in raws) if senders is None else zip(raws, senders, strict=True)
     try:
         for raw, sender in pairs:
@@ -497,10 +511,10 @@ def iter_payloads(raws: Iterable, *, senders: Iterable | None = None, target_blo
 
 def build_payloads(raws: Iterable, *, senders: Sequence | None = None, target_blobs: int | None = None,
                    target_bytes: int | None = None, level: str | int = "default",
-                   verify: bool = True, stream: bool = False) -> list[bytes]:
+                   verify: bool = True, stream: bool = False, version: int = 1) -> list[bytes]:
     """Every payload of :func:`iter_payloads`, as a list (``senders``: one per transaction, or None)."""
     raws = list(raws)
     if senders is not None and len(senders) != len(raws):
         raise InputError(f"{len(senders)} senders for {len(raws)} transactions")
     return list(iter_payloads(raws, senders=senders, target_blobs=target_blobs, target_bytes=target_bytes,
-                              level=level, verify=verify, stream=stream))
+                              level=level, verify=verify, stream=stream, version=version))

@@ -25,7 +25,7 @@ from .blob import blobs_needed
 from .blobstream import stream_blobs_needed
 from .builder import build_payloads
 from .errors import InputError
-from .format import v1
+from .format import v1, v2
 from .readers import read_transactions
 from .senders import recover_senders
 
@@ -56,8 +56,10 @@ class PostingComparison:
 
 def compare_posting(raws: list[bytes], senders: list[bytes] | None, *, target_blobs: int = 6,
                     blobs_per_tx: int | None = None, level: str | int = "default", base_fee: int,
-                    blob_base_fee: int, fork: str = "bpo2", include_op: bool = True) -> PostingComparison:
+                    blob_base_fee: int, fork: str = "bpo2", include_op: bool = True,
+                    version: int = 2) -> PostingComparison:
     """Price ``raws`` posted as payloads of about ``target_blobs`` blobs, three ways (see the module doc).
+    Both batchkit layouts carry payloads of ``version`` (default 2, what :func:`batchkit.compress` writes).
 
     Per-payload blobs: the exact builder's payloads (each at most ``target_blobs`` blobs), each in
     ``blobs_needed`` blobs of its own. Blob stream: the stream builder's payloads, laid end to end
@@ -67,8 +69,9 @@ def compare_posting(raws: list[bytes], senders: list[bytes] | None, *, target_bl
     """
     if not raws:
         raise InputError("no transactions to post")
-    per = build_payloads(raws, senders=senders, target_blobs=target_blobs, level=level)
-    stream = build_payloads(raws, senders=senders, target_blobs=target_blobs, level=level, stream=True)
+    per = build_payloads(raws, senders=senders, target_blobs=target_blobs, level=level, version=version)
+    stream = build_payloads(raws, senders=senders, target_blobs=target_blobs, level=level, stream=True,
+                            version=version)
     price = {"base_fee": base_fee, "blob_base_fee": blob_base_fee, "fork": fork, "blobs_per_tx": blobs_per_tx}
     n = len(raws)
     rows = [cost.blob_posting(STREAM, stream_blobs_needed(map(len, stream)), n, **price),
@@ -78,7 +81,7 @@ def compare_posting(raws: list[bytes], senders: list[bytes] | None, *, target_bl
     if include_op:
         channels, start = [], 0
         for payload in stream:
-            batch = raws[start:start + v1.parse(payload).n]
+            batch = raws[start:start + (v1.parse(payload) if version == 1 else v2.parse_header(payload)).n]
             start += len(batch)
             kept = [tx for tx in batch if tx[0] != _BLOB_TX_TYPE]
             left_out += len(batch) - len(kept)

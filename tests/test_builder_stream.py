@@ -149,3 +149,17 @@ def test_senders_change_bytes_never_correctness(mainnet_raws):
     assert [tx for p in with_s for tx in batchkit.decompress(p)] == raws
     assert [tx for p in without for tx in batchkit.decompress(p)] == raws
     assert sum(map(len, with_s)) < sum(map(len, without))
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_version_2_payloads_are_keyframes_that_decode_alone(mainnet_raws, stream):
+    raws = mainnet_raws[:4000]
+    v2 = build_payloads(raws, target_blobs=1, stream=stream, version=2)
+    assert all(batchkit.api.payload_version(p) == 2 for p in v2)
+    assert [tx for p in v2 for tx in batchkit.decompress(p)] == raws   # each alone: keyframes
+    v1 = build_payloads(raws, target_blobs=1, stream=stream)
+    assert all(batchkit.api.payload_version(p) == 1 for p in v1)
+    if not stream:
+        assert all(len(p) <= target_for_blobs(1) for p in v2)
+    with pytest.raises(InputError):
+        BatchBuilder(target_blobs=1, version=3)

@@ -13,7 +13,6 @@ from batchkit.baselines import op
 from batchkit.builder import build_payloads
 from batchkit.errors import InputError
 from batchkit.estimate import OP_FRAMES, PER_PAYLOAD, STREAM, compare_posting
-from batchkit.format import v1
 
 
 # ------------------------------------------------------------------------------- OP frames, continuous
@@ -79,8 +78,8 @@ def test_compare_posting_rows_are_what_each_layout_posts(recent):
                           include_op=False)
     rows = {r.layout: r for r in got.rows}
     assert set(rows) == {STREAM, PER_PAYLOAD}
-    per = build_payloads(raws, senders=senders, target_blobs=1)
-    stream = build_payloads(raws, senders=senders, target_blobs=1, stream=True)
+    per = build_payloads(raws, senders=senders, target_blobs=1, version=2)
+    stream = build_payloads(raws, senders=senders, target_blobs=1, stream=True, version=2)
     assert rows[PER_PAYLOAD].blobs == sum(len(blob.encode_blobs(p)) for p in per)
     assert rows[STREAM].blobs == len(blobstream.encode_stream(stream))
     assert got.payloads == {STREAM: len(stream), PER_PAYLOAD: len(per)}
@@ -96,10 +95,10 @@ def test_compare_posting_op_row_uses_the_stream_batches(recent):
     rows = {r.layout: r for r in got.rows}
     n_type3 = sum(1 for r in raws[:3000] if r[0] == 3)
     assert got.op_left_out == n_type3 and rows[OP_FRAMES].n_txs == 3000 - n_type3
-    stream = build_payloads(raws[:3000], senders=senders[:3000], target_blobs=1, stream=True)
+    stream = build_payloads(raws[:3000], senders=senders[:3000], target_blobs=1, stream=True, version=2)
     channels, start = [], 0
     for p in stream:
-        batch = raws[start:start + v1.parse(p).n]
+        batch = raws[start:start + len(batchkit.decompress(p))]
         start += len(batch)
         channels.append(op.span_channel([t for t in batch if t[0] != 3], "brotli", 10))
     assert rows[OP_FRAMES].blobs == len(op.pack_frames_continuous(channels))

@@ -274,8 +274,8 @@ def _cpu() -> str:
 BUILDER_REPEATS = 5
 
 
-def _stream_build(raws: list[bytes], senders: list[bytes], target_blobs: int) -> int:
-    b = BatchBuilder(target_blobs=target_blobs, stream=True)
+def _stream_build(raws: list[bytes], senders: list[bytes], target_blobs: int, version: int) -> int:
+    b = BatchBuilder(target_blobs=target_blobs, stream=True, version=version)
     n = 0
     for raw, sender in zip(raws, senders):
         if not b.add(raw, sender):
@@ -288,25 +288,26 @@ def _stream_build(raws: list[bytes], senders: list[bytes], target_blobs: int) ->
 
 def time_builder(raws: list[bytes], senders: list[bytes], target_blobs: int,
                  repeats: int = BUILDER_REPEATS) -> dict:
-    """Medians, in the same run and interleaved, of one :func:`batchkit.compress` over every transaction (v1,
-    the builder's format, and the default v2) and of ``BatchBuilder(stream=True)`` cutting the same
-    transactions at ``target_blobs`` (the caller's loop: add, seal when add says so); all verify."""
-    times: dict[str, list[float]] = {"compress_v1": [], "compress": [], "builder": []}
+    """Medians, in the same run and interleaved, of one :func:`batchkit.compress` over every transaction and
+    of ``BatchBuilder(stream=True)`` cutting the same transactions at ``target_blobs`` (the caller's loop: add,
+    seal when add says so), for each payload version; everything verifies."""
+    runs = {"compress_v1": lambda: compress(raws, senders=senders, version=1),
+            "builder_v1": lambda: _stream_build(raws, senders, target_blobs, 1),
+            "compress_v2": lambda: compress(raws, senders=senders, version=2),
+            "builder_v2": lambda: _stream_build(raws, senders, target_blobs, 2)}
+    times: dict[str, list[float]] = {name: [] for name in runs}
     payloads = 0
     for _ in range(repeats):
-        for name, run_once in (("compress_v1", lambda: compress(raws, senders=senders, version=1)),
-                               ("compress", lambda: compress(raws, senders=senders)),
-                               ("builder", lambda: _stream_build(raws, senders, target_blobs))):
+        for name, run_once in runs.items():
             t0 = time.perf_counter()
             out = run_once()
             times[name].append(time.perf_counter() - t0)
-            if name == "builder":
+            if name == "builder_v2":
                 payloads = out
-    med = {k: statistics.median(v) for k, v in times.items()}
-    return {"repeats": repeats, "payloads": payloads, "compress_v1_s": med["compress_v1"],
-            "compress_s": med["compress"], "builder_s": med["builder"],
-            "builder_vs_compress_v1": med["builder"] / med["compress_v1"],
-            "builder_vs_compress": med["builder"] / med["compress"]}
+    med = {f"{k}_s": statistics.median(v) for k, v in times.items()}
+    return {"repeats": repeats, "payloads": payloads, **med,
+            "ratio_v1": med["builder_v1_s"] / med["compress_v1_s"],
+            "ratio_v2": med["builder_v2_s"] / med["compress_v2_s"]}
 
 
 # --- entry point -------------------------------------------------------------------------------------------

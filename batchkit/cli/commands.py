@@ -80,8 +80,9 @@ def _compress_stream(args, to: str) -> int:
         raise InputError("--blob-stream writes a directory: give -o DIR" if args.blob_stream else
                          "--target-blobs writes several payloads: give -o PREFIX (files PREFIX.000, ...)")
     target = args.target_blobs if args.target_blobs is not None else DEFAULT_STREAM_TARGET_BLOBS
+    # v2 keyframes, as plain compress writes them (each payload decodes on its own).
     builder = BatchBuilder(target_blobs=target, level=args.level, verify=not args.no_verify,
-                           stream=args.blob_stream)
+                           stream=args.blob_stream, version=2)
     sink = (_StreamSink(args.output, args.blobs_per_tx, args.proofs, not args.no_verify) if args.blob_stream
             else _FilesSink(args.output, to == "blobs", args.proofs))
     txs = iter_transactions(args.input, skip_unsupported=args.skip_unsupported)

@@ -79,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target-blobs", type=int, default=6, metavar="N",
                    help="transactions input: also price them as payloads of about N blobs (default 6), laid into "
                         "a blob stream, into per-payload blobs and into OP frames; 0 to skip")
-    p.add_argument("--blobs-per-tx", type=int, metavar="N", help="blobs per blob transaction (default: the fork's most)")
+    p.add_argument("--blobs-per-tx", type=int, metavar="N",
+                   help="blobs per blob transaction (default: the fork's most)")
     p.add_argument("--no-op", action="store_true", help="leave OP frames out of the posting comparison (it is slow)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
