@@ -102,7 +102,9 @@ class BatchBuilder:
 
     ``level``: as for :func:`batchkit.compress`. ``verify``: decode every sealed payload and compare it
     with its transactions. ``version``: the payloads' format, 1 (default) or 2 (independent v2 payloads,
-    keyframes, as :func:`batchkit.compress` writes by default).
+    keyframes, as :func:`batchkit.compress` writes by default). ``keyframe_every`` (stream mode, version 2
+    only; default 1): consecutive payloads form one v2 stream (:mod:`batchkit.stream`) with a keyframe every
+    that many, each later payload using the ones before it as history; decode them in order.
 
     ``stream=True`` cuts payloads for a blob stream (:mod:`batchkit.blobstream`), where a payload need not
     fit its blobs: the stream lays payloads end to end, so the target (``target_blobs``: ``130,033 n - 4``
@@ -120,7 +122,8 @@ class BatchBuilder:
     """
 
     def __init__(self, target_blobs: int | None = None, target_bytes: int | None = None, *,
-                 level: str | int = "default", verify: bool = True, stream: bool = False, version: int = 1):
+                 level: str | int = "default", verify: bool = True, stream: bool = False, version: int = 1,
+                 keyframe_every: int = 1):
         if (target_blobs is None) == (target_bytes is None):
             raise InputError("give exactly one of target_blobs and target_bytes")
         if target_blobs is not None:
@@ -134,7 +137,12 @@ class BatchBuilder:
             raise InputError(f"target of {target} bytes exceeds the payload limit of {limit}")
         if version not in (1, 2):
             raise InputError(f"unknown payload version {version!r}: use 1 or 2")
+        if keyframe_every != 1 and not (stream and version == 2):
+            raise InputError("keyframe_every applies to stream=True, version=2 (payloads with history)")
         self.version = version
+        #: Stream mode, version 2: one v2 encoder for every payload (its verifier follows the stream).
+        self._v2 = v2.Encoder(level, keyframe_every=keyframe_every, verify=verify) if stream and version == 2 \
+            else None
         self.stream = bool(stream)
         #: The size no payload may pass: the target, or in a stream the stream's payload limit.
         self.limit = limit if stream else target
@@ -168,6 +176,7 @@ class BatchBuilder:
         self._checks = 0
         self._cache: tuple[int, bytes, tuple] | None = None  # (n, payload, streams) of the last fit
         self._calibrated = False              # stream mode: this payload's calibration ran
+        self._set_ratio()
         self.compressions = 0
         self.probes = 0
 
@@ -357,47 +366,59 @@ class BatchBuilder:
                                  index=self._seen) from None
         if sender is not None and (type(sender) is not bytes or len(sender) != 20):
             sender = parse_sender(sender, self._seen)
-        if len(raw) > self.limit:
-            raise InputError(f"a transaction of {len(raw)} bytes is over the payload limit of {self.limit}",
+        size = len(raw)
+        if size > self.limit:
+            raise InputError(f"a transaction of {size} bytes is over the payload limit of {self.limit}",
                              index=self._seen)
         n = len(self._raws)
         if n:
-            grown = self._stream_estimate(n + 1, self._raw_bytes + len(raw))
-            if self._ratio is None and not self._calibrated and grown > CALIBRATE_AT * self.target:
+            sigs = _SIG * (n + 1)
+            grown = sigs + self._r * (self._raw_bytes + size - sigs)
+            if grown > CALIBRATE_AT * self.target and self._ratio is None and not self._calibrated:
                 self._calibrate(n)
-                grown = self._stream_estimate(n + 1, self._raw_bytes + len(raw))
+                grown = sigs + self._r * (self._raw_bytes + size - sigs)
             if grown > self.target and grown - self.target >= self.target - self._stream_estimate(n, self._raw_bytes):
-                return False
+                return False  # sealing now lands nearer the target than adding this one
         self._idx.append(self._seen)
         self._seen += 1
         self._raws.append(raw)
         self._senders.append(sender)
         self._lab.append(self._labels.label(sender))
-        self._raw_bytes += len(raw)
+        self._raw_bytes += size
         return True
 
     def _stream_estimate(self, n: int, raw_bytes: int) -> float:
-        """Payload bytes for ``n`` transactions of ``raw_bytes``: signatures as they are, the rest at the
-        ratio of this payload's calibration, else of the payload before, else DEFAULT_RATIO."""
+        """Payload bytes for ``n`` transactions of ``raw_bytes``: signatures as they are, the rest at
+        :attr:`_r`."""
+        return _SIG * n + self._r * (raw_bytes - _SIG * n)
+
+    def _set_ratio(self) -> None:
+        """``_r``: payload bytes per raw byte (signatures left out) of this payload's calibration, else of
+        the payload before, else DEFAULT_RATIO."""
         if self._anchor is not None:
-            r = self._anchor[2] / max(self._anchor[1], 1)
+            self._r = self._anchor[2] / max(self._anchor[1], 1)
         else:
-            r = DEFAULT_RATIO if self._ratio is None else self._ratio
-        return _SIG * n + r * (raw_bytes - _SIG * n)
+            self._r = DEFAULT_RATIO if self._ratio is None else self._ratio
 
     def _calibrate(self, n: int) -> None:
-        """One real compression of the first payload's ``n`` pending transactions, to learn its ratio."""
+        """One real compression of the first payload's ``n`` pending transactions, to learn its ratio (with a
+        v2 encoder the trial is a keyframe of an empty encoder, and is dropped again)."""
         self._calibrated = True
         payload = self._compress_stream(n)
-        self._anchor = (n, sum(map(len, self._raws[:n])) - _SIG * n, len(payload) - _SIG * n)
-        if len(payload) <= self.limit:
+        if self._v2 is not None:
+            self._v2.rewind(None)
+        elif len(payload) <= self.limit:
             self._cache = (n, payload, ())
+        self._anchor = (n, sum(map(len, self._raws[:n])) - _SIG * n, len(payload) - _SIG * n)
+        self._set_ratio()
 
     def _compress_stream(self, n: int) -> bytes:
         """The payload of the first ``n`` pending transactions. An invalid one is dropped and reported by its
-        index among all transactions added."""
+        index among all transactions added (the v2 encoder is left as it was)."""
         self.compressions += 1
         try:
+            if self._v2 is not None:
+                return self._v2.encode(self._raws[:n], self._lab[:n])
             chain, streams = core.disassemble(self._raws[:n], self._lab[:n])
         except InputError as exc:
             if exc.index is None:
@@ -413,17 +434,20 @@ class BatchBuilder:
 
     def _seal_stream(self) -> bytes:
         n = len(self._raws)
+        head = None if self._v2 is None else self._v2.head
         if self._cache is not None and self._cache[0] == n:
             payload = self._cache[1]
         else:
             payload = self._compress_stream(n)
         while len(payload) > self.limit:  # only for a ratio far off: halve until it fits (one tx does)
             n = max(1, n // 2)
+            if self._v2 is not None:
+                self._v2.rewind(head)
             payload = self._compress_stream(n)
         raw_bytes = sum(map(len, self._raws[:n]))
         if raw_bytes > _SIG * n:
             self._ratio = (len(payload) - _SIG * n) / (raw_bytes - _SIG * n)
-        if self.verify and self._decode(payload) != self._raws[:n]:
+        if self.verify and self._v2 is None and self._decode(payload) != self._raws[:n]:
             raise VerificationError("the payload does not decode to the input transactions")
         self.carried += len(self._raws) - n
         del self._raws[:n], self._senders[:n], self._idx[:n]
@@ -487,15 +511,17 @@ class BatchBuilder:
 
 def iter_payloads(raws: Iterable, *, senders: Iterable | None = None, target_blobs: int | None = None,
                   target_bytes: int | None = None, level: str | int = "default", verify: bool = True,
-                  stream: bool = False, version: int = 1) -> Iterator[bytes]:
+                  stream: bool = False, version: int = 1, keyframe_every: int = 1) -> Iterator[bytes]:
     """Yield consecutive payloads of ``raws`` as they are sealed (the last one holds what is left).
 
     ``raws`` and ``senders`` (one 20-byte address per transaction, or None) may be any iterables, generators
     included: memory holds one payload's transactions, whatever the length of the input. ``stream``: cut for
-    a blob stream; ``version``: 1 or 2 (see :class:`BatchBuilder`). Decoding the payloads in turn and
-    concatenating gives back ``raws``. Raises InputError if ``senders`` ends before ``raws`` or after.
+    a blob stream; ``version``, ``keyframe_every``: see :class:`BatchBuilder`. Decoding the payloads in turn
+    (with one :class:`batchkit.StreamDecoder` when they have history) and concatenating gives back ``raws``.
+    Raises InputError if ``senders`` ends before ``raws`` or after.
     """
-    builder = BatchBuilder(target_blobs, target_bytes, level=level, verify=verify, stream=stream, version=version)
+    builder = BatchBuilder(target_blobs, target_bytes, level=level, verify=verify, stream=stream, version=version,
+                           keyframe_every=keyframe_every)
     pairs: Iterable = ((raw, None) for raw in raws) if senders is None else zip(raws, senders, strict=True)
     try:
         for raw, sender in pairs:
@@ -511,10 +537,12 @@ def iter_payloads(raws: Iterable, *, senders: Iterable | None = None, target_blo
 
 def build_payloads(raws: Iterable, *, senders: Sequence | None = None, target_blobs: int | None = None,
                    target_bytes: int | None = None, level: str | int = "default",
-                   verify: bool = True, stream: bool = False, version: int = 1) -> list[bytes]:
+                   verify: bool = True, stream: bool = False, version: int = 1,
+                   keyframe_every: int = 1) -> list[bytes]:
     """Every payload of :func:`iter_payloads`, as a list (``senders``: one per transaction, or None)."""
     raws = list(raws)
     if senders is not None and len(senders) != len(raws):
         raise InputError(f"{len(senders)} senders for {len(raws)} transactions")
     return list(iter_payloads(raws, senders=senders, target_blobs=target_blobs, target_bytes=target_bytes,
-                              level=level, verify=verify, stream=stream, version=version))
+                              level=level, verify=verify, stream=stream, version=version,
+                              keyframe_every=keyframe_every))

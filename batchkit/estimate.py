@@ -29,10 +29,12 @@ from .format import v1, v2
 from .readers import read_transactions
 from .senders import recover_senders
 
-__all__ = ["Estimate", "estimate", "PostingComparison", "compare_posting", "STREAM", "PER_PAYLOAD", "OP_FRAMES"]
+__all__ = ["Estimate", "estimate", "PostingComparison", "compare_posting", "STREAM", "STREAM_HISTORY", "PER_PAYLOAD",
+           "OP_FRAMES"]
 
 #: The layouts :func:`compare_posting` prices.
 STREAM, PER_PAYLOAD, OP_FRAMES = "blob stream", "per-payload blobs", "OP frames (continuous)"
+STREAM_HISTORY = "blob stream, v2 with history"
 #: Blob transaction type: OP span batches cannot carry it (left out of the OP row only).
 _BLOB_TX_TYPE = 0x03
 
@@ -43,23 +45,27 @@ class PostingComparison:
 
     target_blobs: int
     rows: list[cost.BlobPosting]
-    """STREAM, PER_PAYLOAD, then OP_FRAMES (unless left out)."""
+    """STREAM, PER_PAYLOAD, OP_FRAMES (unless left out), then STREAM_HISTORY (with ``keyframe_every``)."""
     payloads: dict[str, int]
     """Payloads (channels for OP) per layout."""
     op_left_out: int
     """Type-3 transactions left out of the OP row (OP span batches cannot carry them)."""
+    keyframe_every: int | None = None
+    """Of the STREAM_HISTORY row."""
 
     def to_dict(self) -> dict:
         return {"target_blobs": self.target_blobs, "rows": [r.to_dict() for r in self.rows],
-                "payloads": self.payloads, "op_left_out": self.op_left_out}
+                "payloads": self.payloads, "op_left_out": self.op_left_out, "keyframe_every": self.keyframe_every}
 
 
 def compare_posting(raws: list[bytes], senders: list[bytes] | None, *, target_blobs: int = 6,
                     blobs_per_tx: int | None = None, level: str | int = "default", base_fee: int,
                     blob_base_fee: int, fork: str = "bpo2", include_op: bool = True,
-                    version: int = 2) -> PostingComparison:
+                    version: int = 2, keyframe_every: int | None = None) -> PostingComparison:
     """Price ``raws`` posted as payloads of about ``target_blobs`` blobs, three ways (see the module doc).
-    Both batchkit layouts carry payloads of ``version`` (default 2, what :func:`batchkit.compress` writes).
+    Both batchkit layouts carry independent payloads of ``version`` (default 2, keyframes, what
+    :func:`batchkit.compress` writes), so they differ only in the layout. ``keyframe_every`` adds a fourth
+    row: the blob stream carrying a v2 stream, payloads with history and a keyframe every that many.
 
     Per-payload blobs: the exact builder's payloads (each at most ``target_blobs`` blobs), each in
     ``blobs_needed`` blobs of its own. Blob stream: the stream builder's payloads, laid end to end
@@ -91,7 +97,12 @@ def compare_posting(raws: list[bytes], senders: list[bytes] | None, *, target_bl
             rows.append(cost.blob_posting(OP_FRAMES, len(op.pack_frames_continuous(channels)), n - left_out,
                                           **price))
             counts[OP_FRAMES] = len(channels)
-    return PostingComparison(target_blobs, rows, counts, left_out)
+    if keyframe_every is not None:
+        history = build_payloads(raws, senders=senders, target_blobs=target_blobs, level=level, stream=True,
+                                 version=2, keyframe_every=keyframe_every)
+        rows.append(cost.blob_posting(STREAM_HISTORY, stream_blobs_needed(map(len, history)), n, **price))
+        counts[STREAM_HISTORY] = len(history)
+    return PostingComparison(target_blobs, rows, counts, left_out, keyframe_every)
 
 
 @dataclass(frozen=True)
@@ -109,7 +120,8 @@ class Estimate:
 def estimate(data: bytes, *, level: str | int = "default", base_fee: int | str = "12gwei",
              blob_base_fee: int | str | None = None, excess_blob_gas: int | None = None, fork: str = "bpo2",
              eth_usd: float | str | None = None, skip_unsupported: bool = False, target_blobs: int | None = 6,
-             blobs_per_tx: int | None = None, include_op: bool = True) -> Estimate:
+             blobs_per_tx: int | None = None, include_op: bool = True,
+             keyframe_every: int | None = None) -> Estimate:
     """Cost ``data`` (a payload, or a transactions file's bytes) posted as calldata and as blobs.
 
     Fees are wei as integers or amounts with a unit (``"12gwei"``, see :func:`batchkit.cost.parse_wei`);
@@ -139,5 +151,5 @@ def estimate(data: bytes, *, level: str | int = "default", base_fee: int | str =
     if data[:2] != v1.MAGIC and target_blobs is not None:
         posting = compare_posting(txs.raws, senders, target_blobs=target_blobs, blobs_per_tx=blobs_per_tx,
                                   level=level, base_fee=comparison.base_fee, blob_base_fee=comparison.blob_base_fee,
-                                  fork=fork, include_op=include_op)
+                                  fork=fork, include_op=include_op, keyframe_every=keyframe_every)
     return Estimate(payload, n, skipped, comparison, posting)

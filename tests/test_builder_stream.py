@@ -163,3 +163,52 @@ def test_version_2_payloads_are_keyframes_that_decode_alone(mainnet_raws, stream
         assert all(len(p) <= target_for_blobs(1) for p in v2)
     with pytest.raises(InputError):
         BatchBuilder(target_blobs=1, version=3)
+
+
+def test_v2_with_history_decodes_in_order_and_keyframes_where_asked(mainnet_raws):
+    from batchkit.format import v2
+    raws = mainnet_raws[:9000]
+    payloads = build_payloads(raws, target_blobs=1, stream=True, version=2, keyframe_every=3)
+    seqs = [v2.parse_header(p).seq for p in payloads]
+    assert seqs == [i % 3 for i in range(len(payloads))]      # the calibration trial was dropped again
+    dec = batchkit.StreamDecoder()
+    assert [tx for p in payloads for tx in dec.decompress(p)] == raws
+    with pytest.raises(v2.ParentMismatchError):
+        batchkit.StreamDecoder().decompress(payloads[1])     # a later payload needs the ones before it
+    independent = build_payloads(raws, target_blobs=1, stream=True, version=2)
+    assert sum(map(len, payloads)) < sum(map(len, independent))
+
+
+def test_v2_with_history_an_invalid_transaction_leaves_the_stream_whole(mainnet_raws):
+    raws = mainnet_raws[:2500]
+    b = BatchBuilder(target_blobs=1, stream=True, version=2, keyframe_every=8)
+    out, errors = [], []
+
+    def seal():
+        while True:
+            try:
+                out.append(b.seal())
+                return
+            except InputError as exc:  # the bad one is dropped; the others stay pending
+                errors.append(exc.index)
+
+    def put(raw):
+        while not b.add(raw):
+            seal()
+
+    for i, raw in enumerate(raws):
+        if i == 1500:
+            put(b"\x02\xc0")  # not a transaction: found when its payload is sealed
+        put(raw)
+    seal()
+    assert errors == [1500]  # its position among everything added
+    dec = batchkit.StreamDecoder()
+    assert [tx for p in out for tx in dec.decompress(p)] == raws
+
+
+def test_keyframe_every_needs_stream_mode_and_version_2():
+    for kw in ({"stream": False, "version": 2}, {"stream": True, "version": 1}):
+        with pytest.raises(InputError, match="keyframe_every"):
+            BatchBuilder(target_blobs=1, keyframe_every=4, **kw)
+    with pytest.raises(InputError):
+        BatchBuilder(target_blobs=1, stream=True, version=2, keyframe_every=0)

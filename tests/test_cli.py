@@ -140,6 +140,9 @@ def test_blob_stream_directory_round_trip(tmp_path, mainnet_file, mainnet_raws, 
     assert "every blob full but the last" in capsys.readouterr().err
     m = json.loads((out / "manifest.json").read_text())
     assert m["kind"] == "blob-stream" and m["payload_count"] > 2 and m["blobs_per_tx"] == 6
+    from batchkit.format import v2
+    seqs = [v2.parse_header(c.data).seq for c in batchkit.blobstream.read_stream_dir(out)]
+    assert seqs == list(range(len(seqs)))   # a v2 stream with history (one segment: fewer than 128 payloads)
     assert [b["fill"] for b in m["blobs"][:-1]] == [1.0] * (m["blob_count"] - 1)
     back = tmp_path / "back.jsonl"
     assert main(["decompress", str(out), "-o", str(back)]) == 0
@@ -174,6 +177,8 @@ def test_blob_stream_is_the_same_for_every_grouping_and_implies_blobs(tmp_path, 
     (["--target-blobs", "1"], "give -o PREFIX"),
     (["--blob-stream", "--blobs-per-tx", "7", "-o", "x"], "blobs_per_tx"),
     (["--target-blobs", "0", "-o", "x"], "target_blobs"),
+    (["--target-blobs", "1", "--keyframe-every", "4", "-o", "x"], "--keyframe-every applies to --blob-stream"),
+    (["--blob-stream", "--keyframe-every", "0", "-o", "x"], "keyframe_every"),
 ])
 def test_stream_compress_usage_errors(tmp_path, mainnet_file, argv, message, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -224,11 +229,13 @@ _PEAK_RSS = ("import sys\n"
              "print(rc, hwm)\n")
 
 
-@pytest.mark.parametrize("mode", [["--blob-stream"], []])
+@pytest.mark.parametrize("mode", [["--blob-stream", "--keyframe-every", "1"], []])
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads VmHWM from /proc")
 def test_streamed_compress_memory_does_not_grow_with_the_input(tmp_path, mainnet_raws, mode):
     # Peak RSS for a quarter of the corpus and for all of it (4x the input, 15 MB more of JSONL): reading
-    # the input whole would add about 60 MiB; the stream adds nothing measurable.
+    # the input whole would add about 60 MiB; the stream adds nothing measurable. (With history, the
+    # default of --blob-stream, the v2 encoder also holds one segment: at most 128 payloads and
+    # MAX_SEGMENT_BYTES of columns, whatever the input.)
     peaks = []
     for n in (len(mainnet_raws) // 4, len(mainnet_raws)):
         path = tmp_path / f"in{n}.jsonl"

@@ -12,7 +12,7 @@ from batchkit import blob, blobstream, cost
 from batchkit.baselines import op
 from batchkit.builder import build_payloads
 from batchkit.errors import InputError
-from batchkit.estimate import OP_FRAMES, PER_PAYLOAD, STREAM, compare_posting
+from batchkit.estimate import OP_FRAMES, PER_PAYLOAD, STREAM, STREAM_HISTORY, compare_posting
 
 
 # ------------------------------------------------------------------------------- OP frames, continuous
@@ -108,3 +108,14 @@ def test_compare_posting_op_row_uses_the_stream_batches(recent):
 def test_compare_posting_needs_transactions():
     with pytest.raises(InputError):
         compare_posting([], None, base_fee=1, blob_base_fee=1)
+
+
+def test_compare_posting_history_row(recent):
+    raws, senders = recent
+    got = compare_posting(raws[:4000], senders[:4000], target_blobs=1, base_fee=1, blob_base_fee=1,
+                          include_op=False, keyframe_every=16)
+    rows = {r.layout: r for r in got.rows}
+    history = build_payloads(raws[:4000], senders=senders[:4000], target_blobs=1, stream=True, version=2,
+                             keyframe_every=16)
+    assert rows[STREAM_HISTORY].blobs == blobstream.stream_blobs_needed(map(len, history))
+    assert rows[STREAM_HISTORY].blobs <= rows[STREAM].blobs and got.keyframe_every == 16

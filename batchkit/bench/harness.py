@@ -21,7 +21,7 @@ from ..builder import BatchBuilder
 from ..cost import blob_cost
 from ..errors import InputError, VerificationError
 from ..estimate import compare_posting
-from ..format import v1
+from ..format import v1, v2
 from ..format._backend import COMPILED
 from ..inspection import inspect_payload
 from ..readers import read_transactions
@@ -272,10 +272,13 @@ def _cpu() -> str:
 
 #: Timed runs of each side of :func:`time_builder` (medians are reported).
 BUILDER_REPEATS = 5
+#: Keyframe interval of the v2-with-history rows (the format's default, as ``compress --blob-stream``).
+HISTORY_KEYFRAME_EVERY = v2.KEYFRAME_EVERY
 
 
-def _stream_build(raws: list[bytes], senders: list[bytes], target_blobs: int, version: int) -> int:
-    b = BatchBuilder(target_blobs=target_blobs, stream=True, version=version)
+def _stream_build(raws: list[bytes], senders: list[bytes], target_blobs: int, version: int,
+                  keyframe_every: int = 1) -> int:
+    b = BatchBuilder(target_blobs=target_blobs, stream=True, version=version, keyframe_every=keyframe_every)
     n = 0
     for raw, sender in zip(raws, senders):
         if not b.add(raw, sender):
@@ -294,7 +297,8 @@ def time_builder(raws: list[bytes], senders: list[bytes], target_blobs: int,
     runs = {"compress_v1": lambda: compress(raws, senders=senders, version=1),
             "builder_v1": lambda: _stream_build(raws, senders, target_blobs, 1),
             "compress_v2": lambda: compress(raws, senders=senders, version=2),
-            "builder_v2": lambda: _stream_build(raws, senders, target_blobs, 2)}
+            "builder_v2": lambda: _stream_build(raws, senders, target_blobs, 2),
+            "builder_v2_history": lambda: _stream_build(raws, senders, target_blobs, 2, HISTORY_KEYFRAME_EVERY)}
     times: dict[str, list[float]] = {name: [] for name in runs}
     payloads = 0
     for _ in range(repeats):
@@ -307,7 +311,9 @@ def time_builder(raws: list[bytes], senders: list[bytes], target_blobs: int,
     med = {f"{k}_s": statistics.median(v) for k, v in times.items()}
     return {"repeats": repeats, "payloads": payloads, **med,
             "ratio_v1": med["builder_v1_s"] / med["compress_v1_s"],
-            "ratio_v2": med["builder_v2_s"] / med["compress_v2_s"]}
+            "ratio_v2": med["builder_v2_s"] / med["compress_v2_s"],
+            "ratio_v2_history": med["builder_v2_history_s"] / med["compress_v2_s"],
+            "keyframe_every": HISTORY_KEYFRAME_EVERY}
 
 
 # --- entry point -------------------------------------------------------------------------------------------
@@ -370,6 +376,7 @@ def run(corpus: Corpus, formats: list[Format], *, batch_bytes: int | None = None
     report = {"meta": meta, "results": results, "batchkit_columns": columns}
     if target_blobs is not None:
         report["posting"] = compare_posting(raws, senders, target_blobs=target_blobs, base_fee=base_fee,
-                                            blob_base_fee=blob_base_fee, fork=fork).to_dict()
+                                            blob_base_fee=blob_base_fee, fork=fork,
+                                            keyframe_every=HISTORY_KEYFRAME_EVERY).to_dict()
         report["builder_time"] = time_builder(raws, senders, target_blobs)
     return report

@@ -70,6 +70,9 @@ def render_posting(posting: dict) -> str:
              f"{base['blob_base_fee'] / 1e9:g} gwei:"]
     lines += ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
               for row in rows]
+    if posting.get("keyframe_every"):
+        lines.append(f"v2 with history: payloads that use the ones before them, a keyframe every "
+                     f"{posting['keyframe_every']} (the other rows carry independent v2 payloads)")
     if posting["op_left_out"]:
         lines.append(f"OP frames leave out {posting['op_left_out']} type-3 transaction(s): OP span batches "
                      "cannot carry them")
@@ -80,5 +83,6 @@ def render_builder_time(t: dict) -> str:
     """The builder timing of ``bench --target-blobs``."""
     return (f"BatchBuilder(stream=True), {t['payloads']} payloads, against one compress over the same transactions "
             f"(medians of {t['repeats']}): v2 {t['builder_v2_s']:.3f} s vs {t['compress_v2_s']:.3f} s "
-            f"({t['ratio_v2']:.2f}x), v1 {t['builder_v1_s']:.3f} s vs {t['compress_v1_s']:.3f} s "
-            f"({t['ratio_v1']:.2f}x)\n")
+            f"({t['ratio_v2']:.2f}x), v2 with history (keyframe every {t['keyframe_every']}) "
+            f"{t['builder_v2_history_s']:.3f} s ({t['ratio_v2_history']:.2f}x), v1 {t['builder_v1_s']:.3f} s vs "
+            f"{t['compress_v1_s']:.3f} s ({t['ratio_v1']:.2f}x)\n")

@@ -17,6 +17,7 @@ from ..calldata import frame
 from ..errors import InputError, VerificationError
 from ..estimate import estimate
 from ..files import atomic_output
+from ..format import v2
 from ..inspection import inspect_payload, render
 from ..limits import MAX_INPUT_BYTES
 from ..readers import iter_transactions, read_transactions
@@ -80,9 +81,14 @@ def _compress_stream(args, to: str) -> int:
         raise InputError("--blob-stream writes a directory: give -o DIR" if args.blob_stream else
                          "--target-blobs writes several payloads: give -o PREFIX (files PREFIX.000, ...)")
     target = args.target_blobs if args.target_blobs is not None else DEFAULT_STREAM_TARGET_BLOBS
-    # v2 keyframes, as plain compress writes them (each payload decodes on its own).
+    if args.keyframe_every is not None and not args.blob_stream:
+        raise InputError("--keyframe-every applies to --blob-stream (per-payload blobs carry independent payloads)")
+    # v2 payloads: keyframes as plain compress writes them; in a blob stream, with history (a keyframe every
+    # --keyframe-every): the stream delivers them in order, as their decoder needs.
+    keyframe_every = (args.keyframe_every if args.keyframe_every is not None else v2.KEYFRAME_EVERY) \
+        if args.blob_stream else 1
     builder = BatchBuilder(target_blobs=target, level=args.level, verify=not args.no_verify,
-                           stream=args.blob_stream, version=2)
+                           stream=args.blob_stream, version=2, keyframe_every=keyframe_every)
     sink = (_StreamSink(args.output, args.blobs_per_tx, args.proofs, not args.no_verify) if args.blob_stream
             else _FilesSink(args.output, to == "blobs", args.proofs))
     txs = iter_transactions(args.input, skip_unsupported=args.skip_unsupported)
@@ -202,7 +208,8 @@ def cmd_estimate(args) -> int:
     result = estimate(data, level=args.level, base_fee=args.base_fee, blob_base_fee=args.blob_base_fee,
                       excess_blob_gas=args.excess_blob_gas, fork=args.fork, eth_usd=args.eth_usd,
                       skip_unsupported=args.skip_unsupported, target_blobs=args.target_blobs or None,
-                      blobs_per_tx=args.blobs_per_tx, include_op=not args.no_op)
+                      blobs_per_tx=args.blobs_per_tx, include_op=not args.no_op,
+                      keyframe_every=args.keyframe_every or None)
     if result.skipped:
         print(f"skipped {result.skipped} unsupported transaction(s)", file=sys.stderr)
     if args.json:
