@@ -246,4 +246,6 @@ def test_streamed_compress_memory_does_not_grow_with_the_input(tmp_path, mainnet
         rc, kib = proc.stdout.split()
         assert rc == "0"
         peaks.append(int(kib) / 1024)
-    assert peaks[1] - peaks[0] < 8, peaks
+    # Reading it whole adds 66 MiB here; the stream's peak moves only with its largest payload (up to about
+    # 10 MiB on the pure-Python core, which allocates more per transaction).
+    assert peaks[1] - peaks[0] < 16, peaks
