@@ -142,7 +142,7 @@ def test_blob_stream_directory_round_trip(tmp_path, mainnet_file, mainnet_raws, 
     assert m["kind"] == "blob-stream" and m["payload_count"] > 2 and m["blobs_per_tx"] == 6
     from batchkit.format import v2
     seqs = [v2.parse_header(c.data).seq for c in batchkit.blobstream.read_stream_dir(out)]
-    assert seqs == list(range(len(seqs)))   # a v2 stream with history (one segment: fewer than 128 payloads)
+    assert seqs == list(range(len(seqs)))   # a v2 stream with history (one segment: fewer than 32 payloads)
     assert [b["fill"] for b in m["blobs"][:-1]] == [1.0] * (m["blob_count"] - 1)
     back = tmp_path / "back.jsonl"
     assert main(["decompress", str(out), "-o", str(back)]) == 0

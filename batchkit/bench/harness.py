@@ -21,7 +21,7 @@ from ..builder import BatchBuilder
 from ..cost import blob_cost
 from ..errors import InputError, VerificationError
 from ..estimate import compare_posting
-from ..format import v1, v2
+from ..format import v1
 from ..format._backend import COMPILED
 from ..inspection import inspect_payload
 from ..readers import read_transactions
@@ -272,8 +272,8 @@ def _cpu() -> str:
 
 #: Timed runs of each side of :func:`time_builder` (medians are reported).
 BUILDER_REPEATS = 5
-#: Keyframe interval of the v2-with-history rows (the format's default, as ``compress --blob-stream``).
-HISTORY_KEYFRAME_EVERY = v2.KEYFRAME_EVERY
+#: Keyframe interval of the v2-with-history rows (as ``compress --blob-stream``).
+HISTORY_KEYFRAME_EVERY = 32
 
 
 def _stream_build(raws: list[bytes], senders: list[bytes], target_blobs: int, version: int,

@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --blob-stream: blobs per L1 blob transaction in the manifest, 1-6 (default 6)")
     p.add_argument("--keyframe-every", type=int, metavar="K",
                    help="with --blob-stream: payloads form a v2 stream with history, a keyframe every K payloads "
-                        "(default 128, v2's; 1: every payload independent)")
+                        "(default 32; 1: every payload independent)")
 
     p = sub.add_parser("decompress", help="payload (file, -, blob directory, blob stream directory or calldata "
                                           "frames) -> JSONL")
@@ -85,9 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--blobs-per-tx", type=int, metavar="N",
                    help="blobs per blob transaction (default: the fork's most)")
     p.add_argument("--no-op", action="store_true", help="leave OP frames out of the posting comparison (it is slow)")
-    p.add_argument("--keyframe-every", type=int, default=128, metavar="K",
+    p.add_argument("--keyframe-every", type=int, default=32, metavar="K",
                    help="posting comparison: also price a blob stream of v2 payloads with history, a keyframe "
-                        "every K (default 128; 0 to skip)")
+                        "every K (default 32, as compress --blob-stream; 0 to skip)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
     p = sub.add_parser("bench", help="batchkit against today's production formats on the same batches")
