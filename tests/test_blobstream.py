@@ -855,3 +855,22 @@ def test_writer_leaves_nothing_on_error_and_refuses_a_non_empty_dir(tmp_path):
         bs.write_stream_dir([b"x"], tmp_path / "full")
     with pytest.raises(InputError):
         bs.StreamDirWriter(tmp_path / "g", blobs_per_tx=7)
+
+
+def test_the_fuzz_oracle_passes_real_streams_and_fails_on_a_planted_bug(monkeypatch):
+    from hostile_helpers import blobstream_oracle
+    _, ds = small_stream()
+    assert blobstream_oracle(ds) is None and blobstream_oracle(ds, skip_leading=True) is None
+    assert blobstream_oracle(ds[1:], skip_leading=True) is None
+    bad = ds[:2] + [ds[2][:-1] + b"\x01"]
+    assert blobstream_oracle(bad) is None              # rejected: fine
+    real = BlobStreamDecoder._feed
+
+    def lax(self, data, digest):                       # a decoder that ignores padding
+        used = int.from_bytes(data[12:15], "big")
+        return real(self, data[:HEADER_SIZE + used] + bytes(len(data) - HEADER_SIZE - used), digest)
+
+    monkeypatch.setattr(BlobStreamDecoder, "_feed", lax)
+    assert "not the encoder's bytes" in blobstream_oracle(bad)
+    monkeypatch.setattr(BlobStreamDecoder, "_feed", lambda self, data, digest: [][1])
+    assert "IndexError escaped" in blobstream_oracle(ds)
