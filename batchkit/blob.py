@@ -59,8 +59,9 @@ Blob directories
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import importlib.resources
+import importlib.util
 import json
 import os
 import re
@@ -83,7 +84,8 @@ __all__ = [
     "BLS_MODULUS", "FIELD_ELEMENTS_PER_BLOB", "BYTES_PER_FIELD_ELEMENT", "BLOB_SIZE", "BLOB_VERSION",
     "HEADER_SIZE", "USABLE_BYTES_PER_BLOB", "BLOB_CAPACITY", "MAX_BLOBS", "MAX_BLOB_PAYLOAD_BYTES",
     "VERSIONED_HASH_VERSION_KZG", "blobs_needed", "encode_blobs", "decode_blobs", "commitment",
-    "versioned_hash", "proof", "verify_blob", "write_blob_dir", "read_blob_dir",
+    "versioned_hash", "proof", "verify_blob", "write_blob_dir", "read_blob_dir", "pack_data", "unpack_data",
+    "raw_offset", "read_file", "dir_mode",
 ]
 
 #: The BLS12-381 scalar field modulus: every field element, read big-endian, must be below it.
@@ -209,6 +211,29 @@ def _as_blob_bytes(blob: Any, column: str) -> bytes:
         return view.tobytes()
 
 
+def pack_data(data: bytes) -> bytes:
+    """Pack exactly ``USABLE_BYTES_PER_BLOB`` data bytes into one blob: the 254-bit layout above with no
+    header (the layer above frames the data, as :mod:`batchkit.blobstream` does). InputError for any other
+    size."""
+    if len(data) != USABLE_BYTES_PER_BLOB:
+        raise InputError(f"blob data must be exactly {USABLE_BYTES_PER_BLOB} bytes, got {len(data)}")
+    return _pack(data)
+
+
+def unpack_data(blob: Any, *, column: str = "blob") -> bytes:
+    """The ``USABLE_BYTES_PER_BLOB`` data bytes of one blob, strictly: exactly ``BLOB_SIZE`` bytes, every
+    element below ``BLS_MODULUS`` with its top two bits clear (else DecodeError naming ``column``)."""
+    raw = _as_blob_bytes(blob, column)
+    _check_elements(raw, column)
+    return _unpack(raw)
+
+
+def raw_offset(data_pos: int) -> int:
+    """Raw byte offset, inside its blob, of the first byte holding data byte ``data_pos`` (0 <= data_pos <
+    USABLE_BYTES_PER_BLOB): what error offsets report."""
+    return _raw_offset(data_pos)
+
+
 # ------------------------------------------------------------------------------------- encode / decode
 
 def encode_blobs(payload: bytes, *, verify: bool = True) -> list[bytes]:
@@ -299,11 +324,21 @@ def _trusted_setup() -> Any:
             if _setup is None:
                 import ckzg
 
-                package, name = _TRUSTED_SETUP_RESOURCE
-                ref = importlib.resources.files(package).joinpath(name)
-                with importlib.resources.as_file(ref) as path:
+                with _trusted_setup_path() as path:
                     _setup = ckzg.load_trusted_setup(str(path), KZG_PRECOMPUTE)
     return _setup
+
+
+def _trusted_setup_path():
+    """The setup file inside the eth-account distribution, found without importing ``eth_account``: that
+    import pulls in ``py_ecc``, which raises the interpreter's recursion limit to 100,000 for the whole
+    process, and then deeply nested input (JSON, RLP) overflows the C stack instead of raising
+    RecursionError."""
+    package, name = _TRUSTED_SETUP_RESOURCE
+    spec = importlib.util.find_spec(package)  # a top-level package: found, not executed
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"the {package} package (for the KZG trusted setup) is not installed")
+    return contextlib.nullcontext(os.path.join(list(spec.submodule_search_locations)[0], *name.split("/")))
 
 
 def _fixed_bytes(value: Any, size: int, what: str) -> bytes:
@@ -377,6 +412,13 @@ def _hex(b: bytes) -> str:
     return "0x" + b.hex()
 
 
+def dir_mode() -> int:
+    """The mode ``mkdir`` gives a new directory under the current umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o777 & ~umask
+
+
 def write_blob_dir(payload: bytes, out_dir: str | os.PathLike[str], *, proofs: bool = False) -> dict:
     """Write ``payload`` as blob files plus ``manifest.json`` into ``out_dir`` and return the manifest.
 
@@ -420,6 +462,7 @@ def write_blob_dir(payload: bytes, out_dir: str | os.PathLike[str], *, proofs: b
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, dir_mode())  # mkdtemp makes it 0700: give it the mode mkdir would
         os.rename(tmp, out)  # replaces an empty directory atomically on POSIX
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -448,8 +491,9 @@ def _manifest_int(obj: dict, key: str, column: str, *, required: bool) -> int | 
     return value
 
 
-def _read_file(path: str, size_limit: int, exact: bool, column: str) -> bytes:
-    """Read a regular file of exactly ``size_limit`` bytes (``exact``) or at most that many."""
+def read_file(path: str, size_limit: int, exact: bool, column: str) -> bytes:
+    """A regular file of exactly ``size_limit`` bytes (``exact``) or at most that many, refused before it is
+    read when its size is wrong; DecodeError (naming ``column``) for anything else."""
     def too_big(size: int) -> DecodeError:
         if exact:
             return DecodeError(f"file must be exactly {size_limit} bytes, is {size}", column=column)
@@ -475,7 +519,7 @@ def read_blob_dir(blob_dir: str | os.PathLike[str]) -> bytes:
     UnsupportedVersionError for an unknown manifest version and DecodeError for anything else.
     """
     base = os.fspath(blob_dir)
-    raw = _read_file(os.path.join(base, MANIFEST_NAME), MAX_MANIFEST_BYTES, False, "manifest")
+    raw = read_file(os.path.join(base, MANIFEST_NAME), MAX_MANIFEST_BYTES, False, "manifest")
     try:
         manifest = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -499,7 +543,7 @@ def read_blob_dir(blob_dir: str | os.PathLike[str]) -> bytes:
             raise DecodeError("blob entry must be a JSON object", column=column)
         if entry.get("file") != blob_file_name(i):
             raise DecodeError(f"blob {i} must be in file {blob_file_name(i)!r}", column=column)
-        blobs.append(_read_file(os.path.join(base, blob_file_name(i)), BLOB_SIZE, True, f"blob[{i}]"))
+        blobs.append(read_file(os.path.join(base, blob_file_name(i)), BLOB_SIZE, True, f"blob[{i}]"))
 
     payload = decode_blobs(blobs)
     if total != len(payload):

@@ -38,17 +38,18 @@ Example::
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from .blob import HEADER_SIZE, USABLE_BYTES_PER_BLOB
+from .blobstream import BODY_SIZE, LENGTH_SIZE
 from .coerce import SenderLabels, parse_sender
 from .errors import InputError, UnsupportedTransactionError, VerificationError
-from .format import v1
+from .format import v1, v2
 from .format._backend import core
 from .format.streams import NSTREAMS, SIG_STREAM
-from .limits import MAX_BLOB_PAYLOAD_BYTES
+from .limits import MAX_BLOB_PAYLOAD_BYTES, MAX_STREAM_PAYLOAD_BYTES
 
-__all__ = ["BatchBuilder", "build_payloads", "target_for_blobs", "MAX_CHECKS"]
+__all__ = ["BatchBuilder", "build_payloads", "iter_payloads", "target_for_blobs", "MAX_CHECKS", "CALIBRATE_AT"]
 
 #: Real compressions :meth:`BatchBuilder.add` may run per payload to settle the boundary.
 MAX_CHECKS = 2
@@ -68,8 +69,13 @@ PROBE_AT = (0.6, 0.85, 0.95)
 #: one and at six blobs (2% gave 98.0% and 96.9%) for about the same time.
 PROBE_BAND = 0.01
 PRIOR_BAND = 0.10
-#: Body/column-bytes ratio assumed before any compression has been seen.
+#: Body/column-bytes ratio assumed before any compression has been seen (in stream mode: payload bytes per
+#: raw byte, signatures left out; measured 0.27 on recent mainnet, so the first estimate runs high).
 DEFAULT_RATIO = 0.45
+#: Stream mode: the first payload learns its ratio from one real compression once its estimate passes this
+#: share of the target (later payloads use the ratio of the one before). A quarter costs a quarter of one
+#: payload's compression, once.
+CALIBRATE_AT = 0.25
 #: Error of an anchored estimate: this fraction of the estimated growth since the anchor, plus a constant
 #: (compressed sizes jitter by a few hundred bytes when a few transactions are added: measured on the
 #: real corpora, zstd-9, 450-transaction batches).
@@ -80,10 +86,13 @@ _SIG = 64
 _OVERHEAD_BOUND = 48 + 3 * NSTREAMS
 
 
-def target_for_blobs(n_blobs: int) -> int:
-    """Payload bytes ``n_blobs`` blobs carry: ``130,048 n - 4``."""
+def target_for_blobs(n_blobs: int, *, stream: bool = False) -> int:
+    """Payload bytes ``n_blobs`` blobs carry: ``130,048 n - 4`` on their own (:mod:`batchkit.blob`),
+    ``130,033 n - 4`` in a blob stream (:mod:`batchkit.blobstream`)."""
     if not isinstance(n_blobs, int) or isinstance(n_blobs, bool) or n_blobs < 1:
         raise InputError(f"target_blobs must be a positive integer, not {n_blobs!r}")
+    if stream:
+        return BODY_SIZE * n_blobs - LENGTH_SIZE
     return USABLE_BYTES_PER_BLOB * n_blobs - HEADER_SIZE
 
 
@@ -92,24 +101,51 @@ class BatchBuilder:
     blobs: ``130,048 n - 4`` bytes). Give exactly one target.
 
     ``level``: as for :func:`batchkit.compress`. ``verify``: decode every sealed payload and compare it
-    with its transactions.
+    with its transactions. ``version``: the payloads' format, 1 (default) or 2 (independent v2 payloads,
+    keyframes, as :func:`batchkit.compress` writes by default). ``keyframe_every`` (stream mode, version 2
+    only; default 1): consecutive payloads form one v2 stream (:mod:`batchkit.stream`) with a keyframe every
+    that many, each later payload using the ones before it as history; decode them in order.
+
+    ``stream=True`` cuts payloads for a blob stream (:mod:`batchkit.blobstream`), where a payload need not
+    fit its blobs: the stream lays payloads end to end, so the target (``target_blobs``: ``130,033 n - 4``
+    bytes) is where to cut, not a ceiling. :meth:`add` then costs O(1): it estimates the payload from the
+    raw bytes at the ratio of the payload before, and returns False when sealing now lands nearer the
+    target than adding the transaction; :meth:`seal` compresses once (the first payload also once at
+    :data:`CALIBRATE_AT` of the target, to learn its ratio). Payloads land within a few percent of the
+    target (a transaction larger than what is left goes first into the next payload); none passes
+    ``MAX_STREAM_PAYLOAD_BYTES``. The transactions are parsed when the payload is sealed: :meth:`seal`
+    raises :class:`InputError` naming an invalid one by its index among all transactions added, and
+    drops it (the others stay pending).
 
     Counters (for tests and tuning): :attr:`compressions` real compressions and :attr:`probes` since the
     last seal; :attr:`carried` transactions moved to the next payload by seals that overshot.
     """
 
     def __init__(self, target_blobs: int | None = None, target_bytes: int | None = None, *,
-                 level: str | int = "default", verify: bool = True):
+                 level: str | int = "default", verify: bool = True, stream: bool = False, version: int = 1,
+                 keyframe_every: int = 1):
         if (target_blobs is None) == (target_bytes is None):
             raise InputError("give exactly one of target_blobs and target_bytes")
         if target_blobs is not None:
-            target = target_for_blobs(target_blobs)
+            target = target_for_blobs(target_blobs, stream=stream)
         else:
             if not isinstance(target_bytes, int) or isinstance(target_bytes, bool) or target_bytes < 1:
                 raise InputError(f"target_bytes must be a positive integer, not {target_bytes!r}")
             target = target_bytes
-        if target > MAX_BLOB_PAYLOAD_BYTES:
-            raise InputError(f"target of {target} bytes exceeds the payload limit of {MAX_BLOB_PAYLOAD_BYTES}")
+        limit = MAX_STREAM_PAYLOAD_BYTES if stream else MAX_BLOB_PAYLOAD_BYTES
+        if target > limit:
+            raise InputError(f"target of {target} bytes exceeds the payload limit of {limit}")
+        if version not in (1, 2):
+            raise InputError(f"unknown payload version {version!r}: use 1 or 2")
+        if keyframe_every != 1 and not (stream and version == 2):
+            raise InputError("keyframe_every applies to stream=True, version=2 (payloads with history)")
+        self.version = version
+        #: Stream mode, version 2: one v2 encoder for every payload (its verifier follows the stream).
+        self._v2 = v2.Encoder(level, keyframe_every=keyframe_every, verify=verify) if stream and version == 2 \
+            else None
+        self.stream = bool(stream)
+        #: The size no payload may pass: the target, or in a stream the stream's payload limit.
+        self.limit = limit if stream else target
         self.target = target
         self.level = level
         self.verify = verify
@@ -122,6 +158,7 @@ class BatchBuilder:
         self.carried = 0
         self._raws: list[bytes] = []
         self._senders: list[bytes | None] = []
+        self._idx: list[int] = []             # stream mode: index of each pending transaction among all added
         self._u: list[int] = []
         self._lab: list[int] = []
         self._clear_payload_state()
@@ -138,12 +175,14 @@ class BatchBuilder:
         self._probes_run = 0
         self._checks = 0
         self._cache: tuple[int, bytes, tuple] | None = None  # (n, payload, streams) of the last fit
+        self._calibrated = False              # stream mode: this payload's calibration ran
+        self._set_ratio()
         self.compressions = 0
         self.probes = 0
 
     def reset(self) -> None:
         """Drop every pending transaction (the calibration learned so far is kept)."""
-        self._raws, self._senders, self._u = [], [], []
+        self._raws, self._senders, self._u, self._idx = [], [], [], []
         self._clear_payload_state()
 
     def __len__(self) -> int:
@@ -163,6 +202,8 @@ class BatchBuilder:
             return 0
         if self._cache is not None and self._cache[0] == n:
             return len(self._cache[1])
+        if self.stream:
+            return round(self._stream_estimate(n, self._raw_bytes))
         return round(self._estimate(n, self._U)[0])
 
     # --- the model ----------------------------------------------------------------------------------
@@ -191,7 +232,7 @@ class BatchBuilder:
         """A real compression of the first ``n`` pending transactions: (payload, streams)."""
         self.compressions += 1
         chain, streams = self._streams(n)
-        payload = v1.encode_streams(n, chain, streams, self.level)
+        payload = self._encode(n, chain, streams)
         body = len(payload) - _SIG * n
         self._anchor = (n, sum(self._u[:n]), body)
         return payload, streams
@@ -231,7 +272,8 @@ class BatchBuilder:
             raise InputError(exc.reason, index=index) from None
         u = sum(map(len, streams)) - len(streams[SIG_STREAM])
         if _SIG + u + _OVERHEAD_BOUND > self.target:
-            alone = v1.encode_streams(1, *core.disassemble([raw], None), self.level)
+            alone = (v1.encode_streams(1, *core.disassemble([raw], None), self.level) if self.version == 1
+                     else v2.encode([raw], None, self.level, verify=False))
             if len(alone) > self.target:
                 raise InputError(f"a transaction of {len(raw)} bytes makes a payload of {len(alone)} bytes "
                                  f"even alone: over the target of {self.target}", index=index)
@@ -240,10 +282,14 @@ class BatchBuilder:
     def add(self, raw, sender=None) -> bool:
         """Add one signed transaction (bytes-like, network form) and its 20-byte sender (or None).
 
-        Returns True if it was added; False if the payload would then exceed the target: the transaction
-        is *not* added, and the caller should :meth:`seal` and add it again. Raises :class:`InputError`
-        for a transaction that is not valid or does not fit in the target even alone.
+        Returns True if it was added; False if the payload would then exceed the target (in stream mode:
+        if sealing now lands nearer the target): the transaction is *not* added, and the caller should
+        :meth:`seal` and add it again. Raises :class:`InputError` for a transaction that is not valid or
+        does not fit in the target even alone (in stream mode only for one over the payload limit: the
+        transactions are parsed at the seal).
         """
+        if self.stream:
+            return self._add_stream(raw, sender)
         index = self._seen
         raw = bytes(raw)
         sender = None if sender is None else parse_sender(sender, index)
@@ -299,6 +345,115 @@ class BatchBuilder:
         self._checks += 1
         return self._check(n1)
 
+    def _encode(self, n: int, chain: bytes, streams: tuple) -> bytes:
+        """The payload of the first ``n`` pending transactions, whose columns are ``chain``, ``streams``."""
+        if self.version == 1:
+            return v1.encode_streams(n, chain, streams, self.level)
+        return v2.encode(self._raws[:n], self._lab[:n], self.level, verify=False)  # a keyframe
+
+    def _decode(self, payload: bytes) -> list[bytes]:
+        return (v1.decode(payload) if self.version == 1 else v2.decode(payload)).txs
+
+    # --- stream mode ---------------------------------------------------------------------------------
+
+    def _add_stream(self, raw, sender) -> bool:
+        """O(1) per transaction: no parsing here (the seal's disassembly checks every transaction)."""
+        if type(raw) is not bytes:
+            try:
+                raw = memoryview(raw).tobytes()
+            except TypeError:
+                raise InputError(f"a transaction must be bytes-like, not {type(raw).__name__}",
+                                 index=self._seen) from None
+        if sender is not None and (type(sender) is not bytes or len(sender) != 20):
+            sender = parse_sender(sender, self._seen)
+        size = len(raw)
+        if size > self.limit:
+            raise InputError(f"a transaction of {size} bytes is over the payload limit of {self.limit}",
+                             index=self._seen)
+        n = len(self._raws)
+        if n:
+            sigs = _SIG * (n + 1)
+            grown = sigs + self._r * (self._raw_bytes + size - sigs)
+            if grown > CALIBRATE_AT * self.target and self._ratio is None and not self._calibrated:
+                self._calibrate(n)
+                grown = sigs + self._r * (self._raw_bytes + size - sigs)
+            if grown > self.target and grown - self.target >= self.target - self._stream_estimate(n, self._raw_bytes):
+                return False  # sealing now lands nearer the target than adding this one
+        self._idx.append(self._seen)
+        self._seen += 1
+        self._raws.append(raw)
+        self._senders.append(sender)
+        self._lab.append(self._labels.label(sender))
+        self._raw_bytes += size
+        return True
+
+    def _stream_estimate(self, n: int, raw_bytes: int) -> float:
+        """Payload bytes for ``n`` transactions of ``raw_bytes``: signatures as they are, the rest at
+        :attr:`_r`."""
+        return _SIG * n + self._r * (raw_bytes - _SIG * n)
+
+    def _set_ratio(self) -> None:
+        """``_r``: payload bytes per raw byte (signatures left out) of this payload's calibration, else of
+        the payload before, else DEFAULT_RATIO."""
+        if self._anchor is not None:
+            self._r = self._anchor[2] / max(self._anchor[1], 1)
+        else:
+            self._r = DEFAULT_RATIO if self._ratio is None else self._ratio
+
+    def _calibrate(self, n: int) -> None:
+        """One real compression of the first payload's ``n`` pending transactions, to learn its ratio (with a
+        v2 encoder the trial is a keyframe of an empty encoder, and is dropped again)."""
+        self._calibrated = True
+        payload = self._compress_stream(n)
+        if self._v2 is not None:
+            self._v2.rewind(None)
+        elif len(payload) <= self.limit:
+            self._cache = (n, payload, ())
+        self._anchor = (n, sum(map(len, self._raws[:n])) - _SIG * n, len(payload) - _SIG * n)
+        self._set_ratio()
+
+    def _compress_stream(self, n: int) -> bytes:
+        """The payload of the first ``n`` pending transactions. An invalid one is dropped and reported by its
+        index among all transactions added (the v2 encoder is left as it was)."""
+        self.compressions += 1
+        try:
+            if self._v2 is not None:
+                return self._v2.encode(self._raws[:n], self._lab[:n])
+            chain, streams = core.disassemble(self._raws[:n], self._lab[:n])
+        except InputError as exc:
+            if exc.index is None:
+                raise
+            bad = exc.index
+            index = self._idx[bad]
+            del self._raws[bad], self._senders[bad], self._idx[bad]
+            self._clear_payload_state()
+            if isinstance(exc, UnsupportedTransactionError):
+                raise UnsupportedTransactionError(exc.tx_type, index=index) from None
+            raise InputError(exc.reason, index=index) from None
+        return self._encode(n, chain, streams)
+
+    def _seal_stream(self) -> bytes:
+        n = len(self._raws)
+        head = None if self._v2 is None else self._v2.head
+        if self._cache is not None and self._cache[0] == n:
+            payload = self._cache[1]
+        else:
+            payload = self._compress_stream(n)
+        while len(payload) > self.limit:  # only for a ratio far off: halve until it fits (one tx does)
+            n = max(1, n // 2)
+            if self._v2 is not None:
+                self._v2.rewind(head)
+            payload = self._compress_stream(n)
+        raw_bytes = sum(map(len, self._raws[:n]))
+        if raw_bytes > _SIG * n:
+            self._ratio = (len(payload) - _SIG * n) / (raw_bytes - _SIG * n)
+        if self.verify and self._v2 is None and self._decode(payload) != self._raws[:n]:
+            raise VerificationError("the payload does not decode to the input transactions")
+        self.carried += len(self._raws) - n
+        del self._raws[:n], self._senders[:n], self._idx[:n]
+        self._clear_payload_state()
+        return payload
+
     # --- sealing ------------------------------------------------------------------------------------
 
     def seal(self) -> bytes:
@@ -308,6 +463,8 @@ class BatchBuilder:
         n = len(self._raws)
         if n == 0:
             raise InputError("no pending transactions to seal")
+        if self.stream:
+            return self._seal_stream()
         if self._cache is not None and self._cache[0] == n:
             _, payload, streams = self._cache
         else:
@@ -318,7 +475,7 @@ class BatchBuilder:
                 retries += 1
                 payload, streams = self._compress(n)
         self._learn(n, payload, streams)
-        if self.verify and v1.decode(payload).txs != self._raws[:n]:
+        if self.verify and self._decode(payload) != self._raws[:n]:
             raise VerificationError("the payload does not decode to the input transactions")
         self.carried += len(self._raws) - n
         del self._raws[:n], self._senders[:n], self._u[:n]
@@ -352,29 +509,49 @@ class BatchBuilder:
             self._k = (len(payload) - _SIG * n) / max(probe, 1)
 
 
+def iter_payloads(raws: Iterable, *, senders: Iterable | None = None, target_blobs: int | None = None,
+                  target_bytes: int | None = None, level: str | int = "default", verify: bool = True,
+                  stream: bool = False, version: int = 1, keyframe_every: int = 1,
+                  progress: Callable[[int], object] | None = None) -> Iterator[bytes]:
+    """Yield consecutive payloads of ``raws`` as they are sealed (the last one holds what is left).
+
+    ``raws`` and ``senders`` (one 20-byte address per transaction, or None) may be any iterables, generators
+    included: memory holds one payload's transactions, whatever the length of the input. ``stream``: cut for
+    a blob stream; ``version``, ``keyframe_every``: see :class:`BatchBuilder`. Decoding the payloads in turn
+    (with one :class:`batchkit.StreamDecoder` when they have history) and concatenating gives back ``raws``.
+    Raises InputError if ``senders`` ends before ``raws`` or after. ``progress``: called with the number of
+    transactions each sealed payload carries.
+    """
+    builder = BatchBuilder(target_blobs, target_bytes, level=level, verify=verify, stream=stream, version=version,
+                           keyframe_every=keyframe_every)
+    pairs: Iterable = ((raw, None) for raw in raws) if senders is None else zip(raws, senders, strict=True)
+    def seal() -> bytes:
+        pending = len(builder)
+        payload = builder.seal()
+        if progress is not None:
+            progress(pending - len(builder))
+        return payload
+
+    try:
+        for raw, sender in pairs:
+            while not builder.add(raw, sender):
+                yield seal()
+    except ValueError as exc:
+        if isinstance(exc, InputError) or "zip()" not in str(exc):
+            raise
+        raise InputError("raws and senders have different lengths") from None
+    while len(builder):
+        yield seal()
+
+
 def build_payloads(raws: Iterable, *, senders: Sequence | None = None, target_blobs: int | None = None,
                    target_bytes: int | None = None, level: str | int = "default",
-                   verify: bool = True, progress: Callable[[int], object] | None = None) -> list[bytes]:
-    """Cut ``raws`` into consecutive payloads that each fill the target as closely as the builder can
-    (the last one holds what is left). Order is kept: decoding the payloads in turn and concatenating
-    gives back ``raws``. ``senders``: one 20-byte address per transaction, or None. ``progress``: called
-    with the number of transactions each sealed payload carries."""
-    raws = [bytes(r) for r in raws]
+                   verify: bool = True, stream: bool = False, version: int = 1,
+                   keyframe_every: int = 1, progress: Callable[[int], object] | None = None) -> list[bytes]:
+    """Every payload of :func:`iter_payloads`, as a list (``senders``: one per transaction, or None)."""
+    raws = list(raws)
     if senders is not None and len(senders) != len(raws):
         raise InputError(f"{len(senders)} senders for {len(raws)} transactions")
-    builder = BatchBuilder(target_blobs, target_bytes, level=level, verify=verify)
-    out = []
-    for i, raw in enumerate(raws):
-        sender = None if senders is None else senders[i]
-        while not builder.add(raw, sender):
-            _seal(builder, out, progress)
-    while len(builder):
-        _seal(builder, out, progress)
-    return out
-
-
-def _seal(builder: BatchBuilder, out: list[bytes], progress: Callable[[int], object] | None) -> None:
-    pending = len(builder)
-    out.append(builder.seal())
-    if progress is not None:
-        progress(pending - len(builder))
+    return list(iter_payloads(raws, senders=senders, target_blobs=target_blobs, target_bytes=target_bytes,
+                              level=level, verify=verify, stream=stream, version=version,
+                              keyframe_every=keyframe_every, progress=progress))

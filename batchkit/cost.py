@@ -48,8 +48,8 @@ __all__ = [
     "Fork", "FORKS", "GAS_PER_BLOB", "MIN_BASE_FEE_PER_BLOB_GAS", "BLOB_BASE_COST", "TX_BASE_GAS",
     "STANDARD_TOKEN_COST", "FLOOR_COST_PER_TOKEN_7623", "FLOOR_COST_PER_BYTE_7976", "WEI_PER_GWEI",
     "WEI_PER_ETHER", "calldata_tokens", "calldata_gas", "fake_exponential", "blob_base_fee",
-    "blob_reserve_price", "next_excess_blob_gas", "blob_txs_needed", "blob_cost", "calldata_cost", "Comparison", "compare", "wei_to_eth",
-    "parse_wei", "get_fork",
+    "blob_reserve_price", "next_excess_blob_gas", "blob_txs_needed", "blob_cost", "calldata_cost", "Comparison",
+    "compare", "wei_to_eth", "parse_wei", "get_fork", "BlobPosting", "blob_posting",
 ]
 
 #: Blob gas one blob uses (EIP-4844).
@@ -248,6 +248,54 @@ def blob_cost(n_blobs: int, *, base_fee: int, blob_base_fee: int, fork: str | Fo
     blob_fee = _nonneg_int(blob_base_fee, "blob_base_fee")
     txs = blob_txs_needed(n_blobs, fork)
     return txs * calldata_gas(tx_calldata, fork=fork) * base_fee + n_blobs * GAS_PER_BLOB * blob_fee
+
+
+@dataclass(frozen=True)
+class BlobPosting:
+    """What posting ``blobs`` blobs for ``n_txs`` L2 transactions costs, in blob transactions of at most
+    ``blobs_per_tx`` blobs each (no calldata). Gas and wei exact; per-transaction figures rounded down."""
+
+    layout: str
+    """How the payloads were laid into blobs (for example "blob stream", "per-payload blobs")."""
+    n_txs: int
+    blobs: int
+    blobs_per_tx: int
+    blob_txs: int
+    #: Execution gas of the blob transactions (21000 each).
+    execution_gas: int
+    #: Blob gas (GAS_PER_BLOB per blob).
+    blob_gas: int
+    base_fee: int
+    blob_base_fee: int
+    wei: int
+    blob_gas_per_tx: int
+    wei_per_tx: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def blob_posting(layout: str, n_blobs: int, n_txs: int, *, base_fee: int, blob_base_fee: int,
+                 fork: str | Fork = "bpo2", blobs_per_tx: int | None = None) -> BlobPosting:
+    """Price ``n_blobs`` blobs carrying ``n_txs`` L2 transactions: ``ceil(n_blobs / blobs_per_tx)`` blob
+    transactions (``blobs_per_tx`` defaults to the fork's most blobs per transaction, and may not pass it),
+    each paying ``TX_BASE_GAS`` at ``base_fee``, and ``GAS_PER_BLOB`` per blob at ``blob_base_fee``."""
+    f = get_fork(fork)
+    n_blobs = _nonneg_int(n_blobs, "n_blobs")
+    n_txs = _nonneg_int(n_txs, "n_txs")
+    if n_txs == 0:
+        raise InputError("n_txs must be at least 1")
+    per_tx = f.max_blobs_per_tx if blobs_per_tx is None else _nonneg_int(blobs_per_tx, "blobs_per_tx")
+    if not 1 <= per_tx <= f.max_blobs_per_tx:
+        raise InputError(f"blobs_per_tx must be from 1 to {f.max_blobs_per_tx} under {f.name}, not {per_tx}")
+    base_fee = _nonneg_int(base_fee, "base_fee")
+    blob_fee = _nonneg_int(blob_base_fee, "blob_base_fee")
+    txs = -(-n_blobs // per_tx)
+    execution_gas = txs * calldata_gas(b"", fork=f)
+    blob_gas = n_blobs * GAS_PER_BLOB
+    wei = execution_gas * base_fee + blob_gas * blob_fee
+    return BlobPosting(layout, n_txs, n_blobs, per_tx, txs, execution_gas, blob_gas, base_fee, blob_fee, wei,
+                       blob_gas // n_txs, wei // n_txs)
 
 
 # --------------------------------------------------------------------------------------------- compare

@@ -153,3 +153,60 @@ class BlockNotFoundError(RpcError):
         detail = "the node does not have it" if head is None else f"the node's latest block is {head}"
         super().__init__(f"not found ({detail})", url=url, block=block)
         self.head = head
+
+
+class BlobStreamError(DecodeError):
+    """Blobs that do not form a valid blob stream (:mod:`batchkit.blobstream`). ``blob_index`` is the stream
+    position of the offending blob when known; ``offset`` is a raw byte offset inside that blob."""
+
+    def __init__(self, message: str, *, blob_index: int | None = None, offset: int | None = None,
+                 column: str | None = None):
+        if blob_index is not None and column is None:
+            column = f"stream blob {blob_index}"
+        super().__init__(message, offset=offset, column=column)
+        self.blob_index = blob_index
+
+
+class TrailingBytesError(BlobStreamError):
+    """Non-zero bytes after the bytes a stream blob declares in use."""
+
+
+class _PositionError(BlobStreamError):
+    def __init__(self, message: str, *, expected: int, got: int, **where):
+        super().__init__(message, **where)
+        self.expected = expected
+        self.got = got
+
+
+class MissingBlobError(_PositionError):
+    """A blob index jumped forward: blobs ``expected`` .. ``got - 1`` were never fed. The decoder's state is
+    unchanged; :meth:`~batchkit.blobstream.BlobStreamDecoder.resync` drops the open payload and starts over."""
+
+
+class BlobOrderError(_PositionError):
+    """A blob index went backwards (``got`` < ``expected``): blobs fed out of order."""
+
+
+class DuplicateBlobError(BlobOrderError):
+    """The blob just fed is the previous blob again, byte for byte: ignoring it is safe (the decoder's state is
+    unchanged)."""
+
+
+class PieceBoundaryError(_PositionError):
+    """A blob header places the first payload beginning in the blob at body offset ``got`` where the open
+    payload ends at ``expected`` (-1: no payload begins): the pieces overlap or some are missing."""
+
+
+class OrphanPieceError(BlobStreamError):
+    """Bytes of a payload whose earlier pieces were never seen (a decoder that must start at a payload
+    boundary was given a blob that begins inside one)."""
+
+
+class IncompletePayloadError(BlobStreamError):
+    """The stream ended, or a blob that is not full closed, with a payload unfinished. ``payload_index`` is
+    that payload's index in the stream, ``missing`` how many of its bytes are missing (None if unknown)."""
+
+    def __init__(self, message: str, *, payload_index: int, missing: int | None = None, **where):
+        super().__init__(message, **where)
+        self.payload_index = payload_index
+        self.missing = missing

@@ -41,11 +41,27 @@ MAX_FRAMES = 64
 #: ``calldata.py`` derives the frame size from the gas rules and checks the figure).
 MAX_CALLDATA_PAYLOAD_BYTES = MAX_FRAMES * 418_902
 
+# --- the blob stream (blobstream.py) ------------------------------------------------------------------
+
+#: Largest payload a blob stream carries: the largest the payload decoder accepts (at most 130 blobs).
+MAX_STREAM_PAYLOAD_BYTES = MAX_PAYLOAD_BYTES
+#: Largest blob index and payload index of a stream (u32): 2^32 - 1 blobs are 800 years of 6 every 12 s.
+MAX_STREAM_INDEX = 2**32 - 1
+#: Most blobs in one L1 blob transaction (EIP-7594): the largest ``blobs_per_tx`` a stream directory takes.
+MAX_BLOBS_PER_TX = 6
+#: Most blobs in one stream directory (8.5 GB of blobs; a 1 GB JSONL input makes about 1,800).
+MAX_STREAM_DIR_BLOBS = 65_536
+#: Largest stream manifest read (about 600 bytes a blob, so room for MAX_STREAM_DIR_BLOBS).
+MAX_STREAM_MANIFEST_BYTES = 64 << 20
+
 # --- input files (readers/) ---------------------------------------------------------------------------
 
 #: The most bytes read from one transactions file (1 GiB). About 4 million mainnet-sized transactions:
 #: far more than any batch, and small enough that a mistaken path (a disk image, /dev/zero) fails fast.
 MAX_INPUT_BYTES = 1 << 30
+#: Longest line :func:`batchkit.readers.iter_transactions` reads from JSON Lines or hex lines, which it reads
+#: one line at a time whatever the size of the file (a record with 16 MiB of calldata is 32 MiB of hex).
+MAX_LINE_BYTES = 64 << 20
 
 # --- v2 streams (format/v2.py) --------------------------------------------------------------------------
 

@@ -51,7 +51,24 @@ def main() -> int:
         payloads = [enc.compress(txs, senders, recover=False) for txs, senders in sets[:6]]
         write("stream", join_stream_input(payloads))
         write("stream", join_stream_input([payloads[0], payloads[2], payloads[1]]))
+    blobstream_seeds(sets)
     return 0
+
+
+def blobstream_seeds(sets) -> None:
+    """Unpacked blob data of small streams (the fuzz_blobstream input: a mode byte, then the data, trailing
+    zeros dropped): many small payloads in one blob, payloads spanning blobs, a flush in the middle."""
+    from batchkit import blobstream
+    payloads = [batchkit.compress(txs, level="fast", senders=senders, recover=False) for txs, senders in sets]
+    streams = [blobstream.encode_stream(payloads[:4]),
+               blobstream.encode_stream([p[:50] for p in payloads] * 3),
+               blobstream.encode_stream(payloads * 12)]
+    enc = blobstream.BlobStreamEncoder(first_blob=9, first_payload=40)
+    flushed = enc.add(payloads[-1]) + enc.flush() + enc.add(payloads[-2] * 3) + enc.flush()
+    for sblobs in streams + [flushed]:
+        data = b"".join(blob.unpack_data(b.blob) for b in sblobs[:3]).rstrip(b"\x00")
+        write("blobstream", bytes([0]) + data)
+    write("blobstream", bytes([1]) + b"".join(blob.unpack_data(b.blob) for b in streams[2][1:3]).rstrip(b"\x00"))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,31 @@ def corpus_batches(corpus_raws) -> list[list[bytes]]:
 
 
 @pytest.fixture(scope="session")
+def mainnet_raws() -> list[bytes]:
+    """Every transaction of ``ethereum-mainnet-recent.jsonl``, in order."""
+    if CORPORA is None or not (CORPORA / "ethereum-mainnet-recent.jsonl").is_file():
+        pytest.skip(NO_CORPORA)
+    return [bytes.fromhex(r["raw"][2:]) for r in load_jsonl(CORPORA / "ethereum-mainnet-recent.jsonl")]
+
+
+@pytest.fixture(scope="session")
+def mainnet_batches(mainnet_raws) -> list[list[bytes]]:
+    """Consecutive batches of 2 KB to 600 KB of raw transactions (seeded): payloads of about 1 KB to 200 KB,
+    some far smaller than a blob, some spanning two."""
+    import random
+    rng = random.Random(11)
+    out, i = [], 0
+    while i < len(mainnet_raws):
+        goal, size, j = rng.choice([2_000, 20_000, 120_000, 300_000, 600_000]), 0, i
+        while j < len(mainnet_raws) and (j == i or size + len(mainnet_raws[j]) <= goal):
+            size += len(mainnet_raws[j])
+            j += 1
+        out.append(mainnet_raws[i:j])
+        i = j
+    return out
+
+
+@pytest.fixture(scope="session")
 def generated() -> list:
     """A deterministic generated batch with every envelope type (GeneratedTx: raw, sender)."""
     return generate_batch(600, seed=7)

@@ -254,3 +254,37 @@ def stream_oracle(payloads: Sequence[bytes], decoder_factory: Callable, disassem
                     f"before it, {'accepted' if txs is not None else 'rejected'} after only the accepted ones: "
                     "a rejected payload changed the decoder's state")
     return None
+
+
+def blobstream_oracle(datas: Sequence[bytes], *, skip_leading: bool = False) -> str | None:
+    """The blob stream decoder on unpacked blob data: only DecodeError escapes, and an accepted sequence is
+    exactly what the encoder writes for the payloads it yielded, from the same first indexes and with a
+    flush after every blob that is not full (the layout is canonical). Returns a description of the
+    failure, or None."""
+    from batchkit.blobstream import BlobStreamDecoder, BlobStreamEncoder
+    from batchkit.blob import unpack_data
+    dec = BlobStreamDecoder(skip_leading=skip_leading)
+    layouts, payloads = [], []
+    try:
+        for d in datas:
+            payloads += dec.feed_data(d)
+            layouts.append(dec.last_layout)
+        dec.finish()
+    except DecodeError:
+        return None
+    except Exception as exc:  # noqa: BLE001 - the point of the oracle
+        return f"{type(exc).__name__} escaped: {exc}"
+    if skip_leading:
+        return None  # skipped bytes are not re-encoded
+    enc, out, i = None, [], 0
+    for lay in layouts:
+        if enc is None:
+            enc = BlobStreamEncoder(first_blob=lay.index, first_payload=lay.payload_index)
+        while i < len(payloads) and payloads[i].last_blob == lay.index:
+            out += enc.add(payloads[i].data)
+            i += 1
+        if not lay.full:
+            out += enc.flush()
+    if [unpack_data(b.blob) for b in out] != list(datas):
+        return "accepted blobs that are not the encoder's bytes for their payloads"
+    return None

@@ -486,3 +486,24 @@ def test_read_rejects_missing_files_and_bad_json(blob_dir, tmp_path):
         f.truncate(blob.MAX_MANIFEST_BYTES + 1)
     with pytest.raises(LimitExceededError):
         blob.read_blob_dir(blob_dir)
+
+
+def test_loading_the_trusted_setup_leaves_the_recursion_limit_alone():
+    # eth_account's py_ecc raises the limit to 100,000 at import, after which deeply nested input overflows
+    # the C stack instead of raising RecursionError: the setup file is found without importing eth_account.
+    import subprocess
+    import sys
+    code = ("import sys\n"
+            "from batchkit import blob\n"
+            "before = sys.getrecursionlimit()\n"
+            "blob.commitment(blob.encode_blobs(b'x')[0])\n"
+            "print(before, sys.getrecursionlimit(), 'eth_account' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == out[1] and out[2] == "False"
+
+
+def test_blob_directory_gets_the_mode_mkdir_gives(tmp_path):
+    blob.write_blob_dir(b"payload", tmp_path / "d")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(tmp_path / "d").st_mode & 0o777 == 0o777 & ~umask

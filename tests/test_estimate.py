@@ -27,7 +27,13 @@ def test_json_matches_cost_compare(txfile, capsys):
     got = json.loads(capsys.readouterr().out)
     payload = compress(raws, senders=senders)
     want = cost.compare(payload, len(raws), base_fee=3 * 10**9, blob_base_fee=2 * 10**9, eth_usd=2500.0)
+    posting = got.pop("posting")
     assert got == json.loads(json.dumps(want.to_dict()))
+    # A transactions input is also priced as a sequence of payloads, at the same fees (test_posting.py).
+    assert [r["layout"] for r in posting["rows"]] == ["blob stream", "per-payload blobs", "OP frames (continuous)",
+                                                     "blob stream, v2 with history"]
+    assert {r["base_fee"] for r in posting["rows"]} == {3 * 10**9}
+    assert {r["blob_base_fee"] for r in posting["rows"]} == {2 * 10**9}
 
 
 def test_payload_input_is_costed_as_is(txfile, tmp_path, capsys):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from eth_account import Account
 from batchkit.errors import InputError, UnsupportedTransactionError
 from batchkit.coerce import parse_api_tx
 from batchkit.limits import MAX_INPUT_BYTES
-from batchkit.readers import Transactions, read_transactions
+from batchkit.readers import Transactions, iter_transactions, read_transactions
 from batchkit.readers.rpc import from_rpc, raw_from_rpc
 from batchkit.senders import recover_sender
 from batchkit.tx import BlobTx, LegacyTx, keccak256, parse_tx
@@ -435,3 +436,119 @@ def test_parse_api_tx_accepts_bytes_hex_and_signed_transactions():
 def test_parse_api_tx_rejects_with_input_error(obj):
     with pytest.raises(InputError):
         parse_api_tx(obj, index=9)
+
+
+# --- iter_transactions: the same transactions, one at a time -------------------------------------------
+
+def _streamed(source, **kw) -> tuple[list[bytes], list, int]:
+    txs = iter_transactions(source, **kw)
+    pairs = list(txs)
+    return [r for r, _ in pairs], [s for _, s in pairs], txs.skipped
+
+
+@pytest.mark.parametrize("shape", ["jsonl", "hex", "block", "block-array", "jsonl-blocks", "one-line-array",
+                                   "bom-blank-lines"])
+def test_iter_transactions_reads_every_shape_like_read_transactions(tmp_path, shape):
+    records = "".join(json.dumps({"raw": _hx(r), "hash": _hx(keccak256(r)), "from": _hx(SENDER)}) + "\n"
+                      for r in RAWS)
+    text = {
+        "jsonl": records,
+        "hex": "\n".join(r.hex() for r in RAWS) + "\n",
+        "block": json.dumps(_block(RAWS), indent=2),
+        "block-array": json.dumps([_block(RAWS[:3], 1), {"result": _block(RAWS[3:], 2)}], indent=1),
+        "jsonl-blocks": json.dumps(_block(RAWS[:3], 1)) + "\n" + json.dumps({"result": _block(RAWS[3:], 2)}) + "\n",
+        "one-line-array": json.dumps([_hx(r) for r in RAWS]),
+        "bom-blank-lines": "\ufeff\n\n" + records + "\n\n",
+    }[shape]
+    path = _write(tmp_path, text)
+    whole = read_transactions(path)
+    raws, senders, skipped = _streamed(path)
+    assert raws == whole.raws == RAWS and skipped == 0
+    if whole.senders is not None:
+        assert senders == whole.senders
+    with open(path, "rb") as f:
+        assert _streamed(f)[0] == RAWS
+    assert _streamed(io.BytesIO(path.read_bytes()))[0] == RAWS
+    assert _streamed(io.StringIO(path.read_text(encoding="utf-8")))[0] == RAWS
+
+
+def test_iter_transactions_keeps_each_records_sender_and_counts_skips(tmp_path):
+    deposit = "0x7e" + "f8" + "00" * 10
+    lines = [json.dumps({"raw": _hx(RAWS[0]), "from": _hx(SENDER)}), json.dumps({"raw": deposit}),
+             json.dumps({"raw": _hx(RAWS[1])})]
+    path = _write(tmp_path, "\n".join(lines) + "\n")
+    with pytest.raises(UnsupportedTransactionError):
+        list(iter_transactions(path))
+    raws, senders, skipped = _streamed(path, skip_unsupported=True)
+    assert raws == RAWS[:2] and senders == [SENDER, None] and skipped == 1
+
+
+@needs_corpora
+@pytest.mark.parametrize("name", ["ethereum-mainnet-recent.jsonl", "nimbus-eth1.jsonl",
+                                  "op-base-from-l1-batches.jsonl"])
+def test_iter_transactions_on_the_real_corpora(name):
+    whole = read_transactions(CORPORA / name, skip_unsupported=True)
+    raws, _, skipped = _streamed(CORPORA / name, skip_unsupported=True)
+    assert raws == whole.raws and skipped == whole.skipped
+
+
+def test_iter_transactions_errors_name_the_line(tmp_path):
+    good = json.dumps({"raw": _hx(RAWS[0])})
+    for text, match in ((good + "\n{not json\n", "line 2: bad JSON"),
+                        (good + "\n" + json.dumps({"raw": _hx(RAWS[1]), "hash": "0x" + "00" * 32}) + "\n",
+                         "line 2: keccak256"),
+                        (RAWS[0].hex() + "\nzz\n", "line 2"),
+                        (good + "\n" + good.encode().hex()[:10] + "\n", "line 2")):
+        path = _write(tmp_path, text)
+        it = iter(iter_transactions(path))
+        assert next(it)[0] == RAWS[0]   # the good line comes out before the bad one is reached
+        with pytest.raises(InputError, match=match):
+            next(it)
+    path = _write(tmp_path, b"0x" + RAWS[0].hex().encode() + b"\n\xff\xfe\n")
+    with pytest.raises(InputError, match="line 2 is not UTF-8"):
+        list(iter_transactions(path))
+
+
+def test_iter_transactions_bounds_each_line_not_the_file(tmp_path, monkeypatch):
+    import batchkit.limits as limits_module
+    lines = "".join(json.dumps({"raw": _hx(r)}) + "\n" for r in RAWS)
+    longest = max(len(line) for line in lines.splitlines(keepends=True))
+    monkeypatch.setattr(limits_module, "MAX_LINE_BYTES", longest)
+    monkeypatch.setattr(limits_module, "MAX_INPUT_BYTES", 100)  # far below the file: JSON Lines are not bounded
+    assert _streamed(_write(tmp_path, lines * 3))[0] == RAWS * 3
+    monkeypatch.setattr(limits_module, "MAX_LINE_BYTES", longest - 1)
+    with pytest.raises(InputError, match="longer than MAX_LINE_BYTES"):
+        list(iter_transactions(_write(tmp_path, lines)))
+    monkeypatch.setattr(limits_module, "MAX_LINE_BYTES", 1 << 20)
+    with pytest.raises(InputError, match="larger than MAX_INPUT_BYTES"):  # one document is read whole
+        list(iter_transactions(_write(tmp_path, json.dumps(_block(RAWS), indent=2))))
+
+
+def test_iter_transactions_of_nothing_and_of_a_missing_file(tmp_path):
+    assert _streamed(_write(tmp_path, "\n\n  \n")) == ([], [], 0)
+    with pytest.raises(InputError, match="cannot read"):
+        list(iter_transactions(tmp_path / "absent.jsonl"))
+    txs = iter_transactions(_write(tmp_path, RAWS[0].hex()))
+    list(txs)
+    with pytest.raises(InputError, match="once"):
+        list(txs)
+
+
+def test_iter_transactions_deep_json_line_is_an_input_error_even_after_kzg(tmp_path):
+    # In a fresh interpreter (this one imported eth_account, whose py_ecc raises the recursion limit to
+    # 100,000, so json.loads of deep nesting overflows the C stack): batchkit's KZG setup must not import
+    # it, and a deeply nested line must then be an InputError, not a crash.
+    path = _write(tmp_path, json.dumps({"raw": _hx(RAWS[0])}) + "\n" + "{\"a\":" + "[" * 200_000 + "\n")
+    code = ("import sys\n"
+            "from batchkit import blob\n"
+            "from batchkit.errors import InputError\n"
+            "from batchkit.readers import iter_transactions\n"
+            "blob.commitment(blob.encode_blobs(b'x')[0])\n"
+            "assert sys.getrecursionlimit() == 1000 and 'eth_account' not in sys.modules\n"
+            "try:\n"
+            "    list(iter_transactions(sys.argv[1]))\n"
+            "except InputError as exc:\n"
+            "    print(exc)\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "line 2: JSON nested too deeply" in proc.stdout

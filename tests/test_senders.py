@@ -110,3 +110,30 @@ def test_pool_reports_the_index_of_the_bad_signature(monkeypatch):
 def test_malformed_tx_is_an_input_error():
     with pytest.raises(InputError):
         recover_sender(b"\x02\xc0")
+
+
+def test_recover_stream_fills_only_the_missing_senders_in_order(monkeypatch):
+    raws = [_signed("0x02", n) for n in range(40)]
+    given = b"\x11" * 20
+    pairs = [(r, given if i % 3 == 0 else None) for i, r in enumerate(raws)]
+    want = [given if i % 3 == 0 else s for i, s in enumerate(recover_senders(raws, workers=1))]
+    monkeypatch.setattr(senders, "POOL_THRESHOLD", 5)
+    for workers, chunk in ((1, 7), (2, 16), (2, 1000)):
+        out = list(senders.recover_stream(iter(pairs), workers=workers, chunk=chunk))
+        assert [r for r, _ in out] == raws and [s for _, s in out] == want
+
+
+def test_recover_stream_names_the_bad_transaction_by_its_position(monkeypatch):
+    raws = [_signed("0x02", n) for n in range(40)]
+    raws[29] = _with_signature(raws[29], r=0)
+    pairs = [(r, b"\x11" * 20 if i in (3, 21) else None) for i, r in enumerate(raws)]
+    monkeypatch.setattr(senders, "POOL_THRESHOLD", 5)
+    for workers in (1, 2):
+        it = senders.recover_stream(iter(pairs), workers=workers, chunk=16)
+        got = [next(it) for _ in range(16)]    # the first chunk comes out before the bad one is reached
+        assert len(got) == 16
+        with pytest.raises(InputError) as info:
+            list(it)
+        assert info.value.index == 29
+    with pytest.raises(InputError):
+        list(senders.recover_stream([], workers=0))

@@ -503,6 +503,47 @@ def encode_span(txs: list[bytes], compression: str = "brotli", level: int | None
     return _frames_payload(stream, compression, level, max_frame_size)
 
 
+def span_channel(txs: list[bytes], compression: str = "brotli", level: int | None = None, *,
+                 txs_per_block: int | None = None) -> bytes:
+    """The channel data (compressed span batches) holding ``txs``: what frames carry."""
+    stream = b"".join(rlp_string_bytes(b.encode()) for b in span_batches_for(txs, txs_per_block))
+    return compress_channel(stream, compression, level)
+
+
+def pack_frames_continuous(channels: list[bytes]) -> list[bytes]:
+    """Blob data for ``channels`` posted one after the other, every blob full: each blob's data is the
+    derivation version byte and frames, a channel's last frame in a blob is followed by the next channel's
+    first frame, and a channel that does not fit goes on in a frame of the next blob (so blobs fill to the
+    byte, as OP's batcher can post them; a blob ends early only when fewer than 24 bytes are left, too few
+    for a frame with data). Each result is at most ``BLOB_CAPACITY`` bytes (:func:`blob_from_data`); the
+    channel id is :func:`make_frames`' (keccak of the channel data, first 16 bytes)."""
+    out: list[bytes] = []
+    cur = bytearray([DERIVATION_VERSION_0])
+    for channel in channels:
+        cid = keccak256(channel)[:16]
+        pos = number = 0
+        while pos < len(channel):
+            room = min(BLOB_CAPACITY - len(cur) - FRAME_OVERHEAD, MAX_FRAME_LEN)
+            if room <= 0:
+                out.append(bytes(cur))
+                cur = bytearray([DERIVATION_VERSION_0])
+                continue
+            take = min(room, len(channel) - pos)
+            if number > 0xFFFF:
+                raise InputError("channel needs more than 65535 frames")
+            last = pos + take == len(channel)
+            cur += cid + number.to_bytes(2, "big") + take.to_bytes(4, "big") + channel[pos:pos + take]
+            cur.append(1 if last else 0)
+            pos += take
+            number += 1
+            if len(cur) == BLOB_CAPACITY:
+                out.append(bytes(cur))
+                cur = bytearray([DERIVATION_VERSION_0])
+    if len(cur) > 1:
+        out.append(bytes(cur))
+    return out
+
+
 def encode_singular(txs: list[bytes], compression: str = "zlib", level: int | None = None, *,
                     txs_per_block: int | None = None, max_frame_size: int = BLOB_CAPACITY - 1) -> bytes:
     """Calldata payload of one channel of singular batches (zero hashes, epoch and timestamp 0)."""

@@ -21,17 +21,24 @@ transaction, blobs (per batch ``ceil(payload / blob_capacity)`` in that format's
 second), the cost of posting every batch in blobs (:func:`batchkit.cost.blob_cost`) per transaction in gwei,
 and bytes per transaction relative to ``op-span-brotli10``.
 
+With ``target_blobs`` the report also has ``posting`` (:func:`batchkit.estimate.compare_posting`: the same
+transactions as payloads of about ``target_blobs`` blobs, laid into batchkit's blob stream, into per-payload
+blobs and into OP frames laid continuously; blobs, blob transactions, blob gas and fees per transaction) and
+``builder_time`` (:func:`time_builder`: ``BatchBuilder(stream=True)`` against one ``compress`` over the same
+transactions, medians of interleaved runs).
+
 Example::
 
     batchkit bench --batch-bytes 120000 --json bench.json --plot plots/
 """
 
 from .harness import (BATCHKIT_LEVELS, DEFAULT_BATCH_BYTES, REFERENCE_FORMAT, Corpus, Format, Row, column_bytes,
-                      corpus_of, cut_by_bytes, cut_for_blobs, known_formats, load_corpus, run, run_format, select_formats,
-                      versions)
+                      corpus_of, cut_by_bytes, cut_for_blobs, known_formats, load_corpus, run, run_format,
+                      select_formats, time_builder, versions)
 from .plots import write_plots
-from .report import render_columns, render_meta, render_table
+from .report import render_builder_time, render_columns, render_meta, render_posting, render_table
 
 __all__ = ["BATCHKIT_LEVELS", "DEFAULT_BATCH_BYTES", "REFERENCE_FORMAT", "Corpus", "Format", "Row", "column_bytes",
-           "corpus_of", "cut_by_bytes", "cut_for_blobs", "known_formats", "load_corpus", "run", "run_format", "select_formats",
-           "versions", "render_columns", "render_meta", "render_table", "write_plots"]
+           "corpus_of", "cut_by_bytes", "cut_for_blobs", "known_formats", "load_corpus", "run", "run_format",
+           "select_formats", "versions", "render_columns", "render_meta", "render_table", "write_plots",
+           "render_posting", "render_builder_time", "time_builder"]

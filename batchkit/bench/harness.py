@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import platform
+import statistics
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,8 +17,10 @@ from ..baselines import FORMATS
 from ..blob import blobs_needed
 from ..builder import build_payloads
 from ..corpora import batches, generate_batch, load_all, shared_corpora_dir
+from ..builder import BatchBuilder
 from ..cost import blob_cost
 from ..errors import InputError, VerificationError
+from ..estimate import compare_posting
 from ..format import v1
 from ..format._backend import COMPILED
 from ..format.v2 import Decoder as V2Decoder
@@ -292,6 +296,54 @@ def _cpu() -> str:
     return platform.processor() or platform.machine()
 
 
+# --- the builder and posting (--target-blobs) -----------------------------------------------------------
+
+#: Timed runs of each side of :func:`time_builder` (medians are reported).
+BUILDER_REPEATS = 5
+#: Keyframe interval of the v2-with-history rows (as ``compress --blob-stream``).
+HISTORY_KEYFRAME_EVERY = 32
+
+
+def _stream_build(raws: list[bytes], senders: list[bytes], target_blobs: int, version: int,
+                  keyframe_every: int = 1) -> int:
+    b = BatchBuilder(target_blobs=target_blobs, stream=True, version=version, keyframe_every=keyframe_every)
+    n = 0
+    for raw, sender in zip(raws, senders):
+        if not b.add(raw, sender):
+            b.seal()
+            n += 1
+            b.add(raw, sender)
+    b.seal()
+    return n + 1
+
+
+def time_builder(raws: list[bytes], senders: list[bytes], target_blobs: int,
+                 repeats: int = BUILDER_REPEATS) -> dict:
+    """Medians, in the same run and interleaved, of one :func:`batchkit.compress` over every transaction and
+    of ``BatchBuilder(stream=True)`` cutting the same transactions at ``target_blobs`` (the caller's loop: add,
+    seal when add says so), for each payload version; everything verifies."""
+    runs = {"compress_v1": lambda: compress(raws, senders=senders, version=1),
+            "builder_v1": lambda: _stream_build(raws, senders, target_blobs, 1),
+            "compress_v2": lambda: compress(raws, senders=senders, version=2),
+            "builder_v2": lambda: _stream_build(raws, senders, target_blobs, 2),
+            "builder_v2_history": lambda: _stream_build(raws, senders, target_blobs, 2, HISTORY_KEYFRAME_EVERY)}
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    payloads = 0
+    for _ in range(repeats):
+        for name, run_once in runs.items():
+            t0 = time.perf_counter()
+            out = run_once()
+            times[name].append(time.perf_counter() - t0)
+            if name == "builder_v2":
+                payloads = out
+    med = {f"{k}_s": statistics.median(v) for k, v in times.items()}
+    return {"repeats": repeats, "payloads": payloads, **med,
+            "ratio_v1": med["builder_v1_s"] / med["compress_v1_s"],
+            "ratio_v2": med["builder_v2_s"] / med["compress_v2_s"],
+            "ratio_v2_history": med["builder_v2_history_s"] / med["compress_v2_s"],
+            "keyframe_every": HISTORY_KEYFRAME_EVERY}
+
+
 # --- entry point -------------------------------------------------------------------------------------------
 
 def _run_format_job(job: tuple) -> Row:
@@ -382,4 +434,10 @@ def run(corpus: Corpus, formats: list[Format], *, batch_bytes: int | None = None
         "blob_base_fee_gwei": blob_base_fee / 1e9,
         "reference": REFERENCE_FORMAT,
     }
-    return {"meta": meta, "results": results, "batchkit_columns": columns}
+    report = {"meta": meta, "results": results, "batchkit_columns": columns}
+    if target_blobs is not None:
+        report["posting"] = compare_posting(raws, senders, target_blobs=target_blobs, base_fee=base_fee,
+                                            blob_base_fee=blob_base_fee, fork=fork,
+                                            keyframe_every=HISTORY_KEYFRAME_EVERY).to_dict()
+        report["builder_time"] = time_builder(raws, senders, target_blobs)
+    return report

@@ -54,3 +54,35 @@ def render_columns(columns: dict[str, dict[str, float]]) -> str:
         lines.append(f"  {n:9s} " + "  ".join(f"{columns[lv].get(n, 0):7.2f}" for lv in columns))
     lines.append(f"  {'total':9s} " + "  ".join(f"{sum(c.values()):7.2f}" for c in columns.values()))
     return "\n".join(lines) + "\n"
+
+
+def render_posting(posting: dict) -> str:
+    """A posting comparison (:meth:`batchkit.estimate.PostingComparison.to_dict`) as a plain-text table."""
+    rows_in = posting["rows"]
+    base = next(r for r in rows_in if r["layout"] == "per-payload blobs")
+    head = ("layout", "payloads", "txs", "blobs", "blob txs", "blob gas/tx", "gwei/tx", "blobs vs per-payload")
+    rows = [head] + [(r["layout"], str(posting["payloads"][r["layout"]]), str(r["n_txs"]), str(r["blobs"]),
+                      str(r["blob_txs"]), f"{r['blob_gas_per_tx']:,}", f"{r['wei_per_tx'] / 1e9:,.3f}",
+                      f"{(r['blobs'] - base['blobs']) / base['blobs']:+.1%}") for r in rows_in]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    lines = [f"posted as payloads of about {posting['target_blobs']} blob(s), up to {base['blobs_per_tx']} blobs "
+             f"per blob transaction, base fee {base['base_fee'] / 1e9:g} gwei, blob base fee "
+             f"{base['blob_base_fee'] / 1e9:g} gwei:"]
+    lines += ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+              for row in rows]
+    if posting.get("keyframe_every"):
+        lines.append(f"v2 with history: payloads that use the ones before them, a keyframe every "
+                     f"{posting['keyframe_every']} (the other rows carry independent v2 payloads)")
+    if posting["op_left_out"]:
+        lines.append(f"OP frames leave out {posting['op_left_out']} type-3 transaction(s): OP span batches "
+                     "cannot carry them")
+    return "\n".join(lines) + "\n"
+
+
+def render_builder_time(t: dict) -> str:
+    """The builder timing of ``bench --target-blobs``."""
+    return (f"BatchBuilder(stream=True), {t['payloads']} payloads, against one compress over the same transactions "
+            f"(medians of {t['repeats']}): v2 {t['builder_v2_s']:.3f} s vs {t['compress_v2_s']:.3f} s "
+            f"({t['ratio_v2']:.2f}x), v2 with history (keyframe every {t['keyframe_every']}) "
+            f"{t['builder_v2_history_s']:.3f} s ({t['ratio_v2_history']:.2f}x), v1 {t['builder_v1_s']:.3f} s vs "
+            f"{t['compress_v1_s']:.3f} s ({t['ratio_v1']:.2f}x)\n")

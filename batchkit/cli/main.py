@@ -21,8 +21,8 @@ from .output import EXIT_BROKEN_PIPE, silence_stdout
 DESCRIPTION = ("Batches of signed Ethereum transactions into the smallest L1 payloads (calldata, EIP-4844 "
                "blobs), and back.")
 POSTED = ("a payload file, - for stdin, a blob directory (compress --to blobs), calldata frames "
-          "(compress --to calldata: PREFIX, or PREFIX.000, PREFIX.001, ... when split), or a stream directory "
-          "(compress --stream: DIR/*.bk, decoded in order)")
+          "(compress --to calldata: PREFIX, or PREFIX.000, PREFIX.001, ... when split), a blob stream directory "
+          "(compress --blob-stream) or a stream directory (compress --stream: DIR/*.bk), decoded in order")
 
 COMMANDS: dict[str, Callable] = {
     "compress": cmd_compress,
@@ -51,10 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compress", help="transactions (JSONL, hex lines, JSON-RPC blocks, Parquet, a node) -> payload")
     p.add_argument("input", nargs="?", help="input file, or - for stdin (or --rpc URL --blocks A:B)")
-    p.add_argument("-o", "--output", help="output file (default stdout); a directory with --to blobs")
+    p.add_argument("-o", "--output", help="output file (default stdout); a directory with --to blobs, --stream or "
+                                          "--blob-stream; a prefix with --target-blobs")
     p.add_argument("--level", default="default", help="fast, default, max, or a zstd level 1-22")
-    p.add_argument("--to", choices=("payload", "blobs", "calldata"), default="payload",
-                   help="write the bare payload, EIP-4844 blobs with a manifest, or calldata frames")
+    p.add_argument("--to", choices=("payload", "blobs", "calldata"),
+                   help="write the bare payload (default), EIP-4844 blobs with a manifest, or calldata frames")
     p.add_argument("--proofs", action="store_true", help="with --to blobs: also compute KZG proofs")
     p.add_argument("--skip-unsupported", action="store_true",
                    help="skip transactions of types batchkit does not carry (e.g. OP deposits) and say how many")
@@ -66,14 +67,21 @@ def build_parser() -> argparse.ArgumentParser:
                         "unsigned transaction, no signatures (for validity rollups: decompress then gives "
                         "sender, unsigned, signing_hash, not the signed bytes or their hash)")
     p.add_argument("--target-blobs", type=int, metavar="N",
-                   help="cut the input into payloads that each fill N blobs (files PREFIX.000, PREFIX.001, ...)")
+                   help="cut the input into payloads that each fill N blobs (files PREFIX.000, PREFIX.001, ...); "
+                        "the input is read as a stream, payloads are written as they are sealed")
+    p.add_argument("--blob-stream", action="store_true",
+                   help="lay the payloads end to end in one blob stream, every blob full but the last (-o DIR; "
+                        "payloads of about --target-blobs blobs, default 6; v2 with history)")
+    p.add_argument("--blobs-per-tx", type=int, default=6, metavar="N",
+                   help="with --blob-stream: blobs per L1 blob transaction in the manifest, 1-6 (default 6)")
     p.add_argument("--stream", action="store_true",
                    help="write consecutive v2 payloads that use the ones before them into -o DIR "
                         "(DIR/000000.bk, ...), one per --batch-bytes of input")
     p.add_argument("--batch-bytes", type=int, metavar="N", help="with --stream: raw bytes per payload "
                                                                  "(default 350000)")
     p.add_argument("--keyframe-every", type=int, metavar="K",
-                   help="with --stream: a keyframe (a payload that decodes alone) every K payloads (default 128)")
+                   help="with --stream: a keyframe (a payload that decodes alone) every K payloads (default 128); "
+                        "with --blob-stream: the same for its payloads (default 32; 1: every payload independent)")
     p.add_argument("--resume", action="store_true",
                    help="with --stream: continue the stream already in DIR (the next payload is the one an "
                         "encoder that never stopped would write)")
@@ -82,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     _jobs_argument(p, "with --target-blobs: workers that write the payloads (blobs: KZG commitments)")
     p.add_argument("--force", action="store_true", help="write a binary payload to stdout even if it is a terminal")
 
-    p = sub.add_parser("decompress", help="payload (file, -, blob directory, calldata frames or a stream directory) -> JSONL",
+    p = sub.add_parser("decompress", help="payload (file, -, blob directory, calldata frames, a blob stream or a "
+                                          "stream directory) -> JSONL",
                        description="Decode a payload back into its signed transactions, one JSONL line each "
                                    "(raw and hash), in order. INPUT is " + POSTED + "; blobs are checked "
                                    "against the versioned hashes of their manifest.")
@@ -110,6 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fork", default="bpo2", help="cancun, prague, osaka, bpo1, bpo2 (default)")
     p.add_argument("--eth-usd", type=float, help="ETH price in USD, to show costs in USD")
     p.add_argument("--skip-unsupported", action="store_true")
+    p.add_argument("--target-blobs", type=int, default=6, metavar="N",
+                   help="transactions input: also price them as payloads of about N blobs (default 6), laid into "
+                        "a blob stream, into per-payload blobs and into OP frames; 0 to skip")
+    p.add_argument("--blobs-per-tx", type=int, metavar="N",
+                   help="blobs per blob transaction (default: the fork's most)")
+    p.add_argument("--no-op", action="store_true", help="leave OP frames out of the posting comparison (it is slow)")
+    p.add_argument("--keyframe-every", type=int, default=32, metavar="K",
+                   help="posting comparison: also price a blob stream of v2 payloads with history, a keyframe "
+                        "every K (default 32, as compress --blob-stream; 0 to skip)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     _add_node_arguments(p)
 

@@ -1,14 +1,19 @@
 """Reading a payload in any of its posting forms, for every command that takes one: a payload file or stdin,
 a directory of blobs written by ``compress --to blobs``, or calldata frames written by ``compress --to
-calldata`` (PREFIX, or PREFIX.000, PREFIX.001, ... when split)."""
+calldata`` (PREFIX, or PREFIX.000, PREFIX.001, ... when split); and the payloads of a blob stream directory
+(``compress --to blobs --blob-stream``) or of a payload stream directory (``compress --stream``), in order."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterator
 
 from .. import calldata
+from ..api import payload_version
 from ..blob import read_blob_dir
-from ..errors import LimitExceededError
+from ..blobstream import is_stream_dir as is_blob_stream_dir, read_stream_dir
+from ..format import v1, v2
+from ..errors import InputError, LimitExceededError
 from ..files import read_bounded
 from ..limits import MAX_PAYLOAD_BYTES
 
@@ -23,8 +28,9 @@ def stream_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.bk") if p.is_file())
 
 
-def is_stream_dir(path: str) -> bool:
-    """A directory of ``*.bk`` stream payloads (a blob directory has a manifest instead)."""
+def is_payload_stream_dir(path: str) -> bool:
+    """A directory of ``*.bk`` payloads of one v2 stream (``compress --stream``; a blob directory has a
+    manifest instead)."""
     p = Path(path)
     return path != "-" and p.is_dir() and not (p / "manifest.json").exists() and bool(stream_files(p))
 
@@ -45,6 +51,8 @@ def read_posted(path: str, limit: int = MAX_PAYLOAD_BYTES, what: str = "payload 
     as it is unless it is a calldata frame: a frame's first byte is the framing version, never the ``B``
     of the payload magic nor the first byte of a text or Parquet transactions file."""
     if path != "-" and Path(path).is_dir():
+        if is_blob_stream_dir(path):
+            raise InputError(f"{path} is a blob stream of several payloads: this command reads one payload")
         return read_blob_dir(path)
     if path != "-" and not Path(path).exists() and Path(f"{path}.000").exists():
         names = []
@@ -55,3 +63,19 @@ def read_posted(path: str, limit: int = MAX_PAYLOAD_BYTES, what: str = "payload 
     if data[:1] and data[0] & 0x7F == calldata.CALLDATA_VERSION:
         return calldata.unframe([data])
     return data
+
+
+def is_stream(path: str) -> bool:
+    """Whether ``path`` is a blob stream directory."""
+    return path != "-" and Path(path).is_dir() and is_blob_stream_dir(path)
+
+
+def stream_transactions(path: str) -> Iterator[list[bytes]]:
+    """The transactions of each payload of the blob stream directory ``path``, in order, one payload at a
+    time (v1 payloads decode alone; v2 payloads in order, each after its parent)."""
+    decoder = v2.Decoder()
+    for carried in read_stream_dir(path):
+        if payload_version(carried.data) == 1:
+            yield v1.decode(carried.data).txs
+        else:
+            yield decoder.decode(carried.data).txs

@@ -20,6 +20,10 @@ of a type batchkit does not carry (OP deposits, 0x7e) raises :class:`Unsupported
 problem is an :class:`InputError` naming the line and/or the transaction index (the position among the
 transactions of the input, skipped ones included).
 
+:func:`read_transactions` reads a whole input (at most ``MAX_INPUT_BYTES``) into lists;
+:func:`iter_transactions` yields the transactions of an input of any size one at a time, reading JSON Lines
+and hex lines a line at a time (at most ``MAX_LINE_BYTES`` each) and the other shapes whole.
+
 Example::
 
     >>> from batchkit.readers import read_transactions
@@ -30,20 +34,27 @@ Example::
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import sys
+from typing import BinaryIO, Iterator
 
 from .. import limits
+from ..coerce import hex_bytes
 from ..errors import InputError
 from ..files import PathOrFile, read_bounded
 from .collect import Collector, Transactions
 from .cryo import read_cryo_table
 from .hexlines import read_hex_lines
-from .jsonl import read_json
+from .jsonl import read_json, read_value
 from .node import parse_block_range, read_node
 
-__all__ = ["read_transactions", "read_node", "parse_block_range", "Transactions"]
+__all__ = ["read_transactions", "iter_transactions", "TransactionStream", "read_node", "parse_block_range",
+           "Transactions"]
 
 _PARQUET_MAGIC = b"PAR1"
+_BOM = b"\xef\xbb\xbf"
 
 
 def read_transactions(path_or_file: PathOrFile, *, skip_unsupported: bool = False) -> Transactions:
@@ -91,3 +102,147 @@ def _read_input(source: PathOrFile) -> tuple[bytes, str]:
     if hasattr(source, "read"):
         return data, getattr(source, "name", "<file>")
     return data, "<stdin>" if name == "stdin" else name
+
+
+class TransactionStream:
+    """The transactions of one input, one at a time: iterate it for ``(raw, sender)`` pairs (``sender`` the
+    input's 20-byte ``from`` for that transaction, or None). :attr:`skipped` counts the unsupported
+    transactions left out so far (with ``skip_unsupported``). Iterate once."""
+
+    def __init__(self, source: PathOrFile, skip_unsupported: bool):
+        self._source = source
+        self._collector = Collector(skip_unsupported)
+        self._started = False
+
+    @property
+    def skipped(self) -> int:
+        return self._collector.skipped
+
+    def __iter__(self) -> Iterator[tuple[bytes, bytes | None]]:
+        if self._started:
+            raise InputError("a transaction stream is read once")
+        self._started = True
+        f, name, close = _open_binary(self._source)
+        try:
+            yield from self._read(f, name)
+        except OSError as exc:
+            raise InputError(f"cannot read {name}: {exc.strerror or exc}") from exc
+        finally:
+            if close:
+                f.close()
+
+    def _drain(self) -> Iterator[tuple[bytes, bytes | None]]:
+        c = self._collector
+        yield from zip(c.raws, c.senders)
+        c.raws.clear()
+        c.senders.clear()
+
+    def _read(self, f: BinaryIO, name: str) -> Iterator[tuple[bytes, bytes | None]]:
+        c = self._collector
+        if f.peek(len(_PARQUET_MAGIC))[:len(_PARQUET_MAGIC)] == _PARQUET_MAGIC:
+            yield from self._whole(_rest(f, 0, name))
+            return
+        line_no = 0
+        while True:  # the first line that is not blank decides the shape
+            line = f.readline(limits.MAX_LINE_BYTES + 1)
+            if not line:
+                return
+            line_no += 1
+            if line_no == 1:
+                line = line.removeprefix(_BOM)
+            if len(line) > limits.MAX_LINE_BYTES:
+                if line.lstrip()[:1] in (b"[", b"{"):  # one JSON document on one line
+                    yield from self._whole(line + _rest(f, len(line), name))
+                    return
+                raise _too_long(name, line_no)
+            if line.strip():
+                break
+        text = _decode(line, line_no)
+        first = text.lstrip()
+        if first[0] == "[" or (first[0] == "{" and not _one_json_value(text)):
+            # One JSON document (an array, or an object over several lines): read whole, within MAX_INPUT_BYTES.
+            yield from self._whole(line + _rest(f, len(line), name))
+            return
+        json_lines = first[0] == "{"
+        while True:
+            if text.strip():
+                where = f"line {line_no}"
+                if json_lines:
+                    try:
+                        value = json.loads(text)
+                    except json.JSONDecodeError as exc:
+                        raise InputError(f"{where}: bad JSON at column {exc.colno}: {exc.msg}") from None
+                    except RecursionError:
+                        raise InputError(f"{where}: JSON nested too deeply") from None
+                    read_value(value, c, where, top=True)
+                else:
+                    c.add_raw(hex_bytes(text, where), None, where)
+                yield from self._drain()
+            line = f.readline(limits.MAX_LINE_BYTES + 1)
+            if not line:
+                return
+            line_no += 1
+            if len(line) > limits.MAX_LINE_BYTES:
+                raise _too_long(name, line_no)
+            text = _decode(line, line_no)
+
+    def _whole(self, data: bytes) -> Iterator[tuple[bytes, bytes | None]]:
+        txs = read_transactions(io.BytesIO(data), skip_unsupported=self._collector.skip_unsupported)
+        self._collector.skipped += txs.skipped
+        senders = txs.senders if txs.senders is not None else [None] * len(txs.raws)
+        yield from zip(txs.raws, senders)
+
+
+def iter_transactions(source: PathOrFile, *, skip_unsupported: bool = False) -> TransactionStream:
+    """The transactions of ``source`` (a path, ``-`` for stdin, or an open binary file), one at a time, in
+    memory that does not grow with the input: JSON Lines (records or blocks, one per line) and hex lines are
+    read a line at a time (each at most ``MAX_LINE_BYTES``), whatever the size of the file; one JSON document
+    (an array, or an object over several lines) and Parquet are read whole, within ``MAX_INPUT_BYTES``.
+    Validation and errors are those of :func:`read_transactions`, raised when the reader reaches them."""
+    return TransactionStream(source, skip_unsupported)
+
+
+def _open_binary(source: PathOrFile) -> tuple[BinaryIO, str, bool]:
+    """A buffered binary file (one that can ``peek``), its name, and whether to close it."""
+    if hasattr(source, "read"):
+        f = source
+        if isinstance(f.read(0), str):  # a text file: read its bytes
+            f = getattr(f, "buffer", None) or io.BytesIO(f.read().encode("utf-8"))  # type: ignore[union-attr]
+        if not hasattr(f, "peek"):
+            f = io.BufferedReader(f)  # type: ignore[arg-type]
+        return f, getattr(source, "name", "the input"), False  # type: ignore[return-value]
+    name = os.fspath(source)  # type: ignore[arg-type]
+    if name == "-":
+        return sys.stdin.buffer, "stdin", False
+    try:
+        return open(name, "rb"), name, True
+    except OSError as exc:
+        raise InputError(f"cannot read {name}: {exc.strerror or exc}") from exc
+
+
+def _too_long(name: str, line_no: int) -> InputError:
+    return InputError(f"{name}: line {line_no} is longer than MAX_LINE_BYTES ({limits.MAX_LINE_BYTES} bytes)")
+
+
+def _rest(f: BinaryIO, already: int, name: str) -> bytes:
+    limit = limits.MAX_INPUT_BYTES - already
+    data = f.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"{name} holds one JSON document or Parquet table larger than MAX_INPUT_BYTES "
+                         f"({limits.MAX_INPUT_BYTES} bytes); JSON Lines and hex lines have no size limit")
+    return data
+
+
+def _decode(line: bytes, line_no: int) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"line {line_no} is not UTF-8 (byte {exc.start})") from None
+
+
+def _one_json_value(text: str) -> bool:
+    try:
+        json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return False
+    return True

@@ -53,16 +53,16 @@ def read_json(text: str, collector: Collector) -> None:
                 value = _loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(f"line {line_no}: bad JSON at column {exc.colno}: {exc.msg}") from None
-            _read_value(value, collector, f"line {line_no}", top=True)
+            read_value(value, collector, f"line {line_no}", top=True)
         return
     if isinstance(document, list):
         for i, value in enumerate(document):
-            _read_value(value, collector, f"item {i}", top=False)
+            read_value(value, collector, f"item {i}", top=False)
     else:
-        _read_value(document, collector, "the document", top=True)
+        read_value(document, collector, "the document", top=True)
 
 
-def _read_value(value: Any, collector: Collector, where: str, *, top: bool) -> None:
+def read_value(value: Any, collector: Collector, where: str, *, top: bool) -> None:
     """One JSON value: a corpus record, a block, an RPC response, or (in an array) a hex string."""
     if isinstance(value, str) and not top:
         collector.add_raw(hex_bytes(value, where), None, where)
