@@ -47,6 +47,10 @@ MAX_CALLDATA_PAYLOAD_BYTES = MAX_FRAMES * 418_902
 #: far more than any batch, and small enough that a mistaken path (a disk image, /dev/zero) fails fast.
 MAX_INPUT_BYTES = 1 << 30
 
+#: The most files a directory of partitions may hold (``batchkit compress DIR``, ``bench DIR``): each is one
+#: unit of work, so a directory beyond this is more likely a mistake than a corpus.
+MAX_PARTITIONS = 100_000
+
 # --- v2 streams (format/v2.py) --------------------------------------------------------------------------
 
 #: Payloads in one segment (a keyframe and the payloads after it): ``seq`` must be below this.
