@@ -4,7 +4,9 @@ exit status. Errors propagate to :func:`batchkit.cli.main.main`, which reports t
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
 import sys
 from binascii import hexlify
 from pathlib import Path
@@ -21,7 +23,7 @@ from ..format.v2 import Decoder as V2Decoder
 from ..files import atomic_output
 from ..inspection import inspect_payload, render
 from ..limits import MAX_INPUT_BYTES
-from ..parallel import get_executor
+from ..parallel import default_jobs, get_executor
 from ..progress import Stages
 from ..progress import bar as progress_bar
 from ..readers import Transactions, read_node, read_transactions
@@ -213,7 +215,7 @@ def _compress_partitions(args) -> int:
     read by its worker; results come back in partition order and are written as they come, so the client
     holds a bounded window of them. A partition that fails is reported by name after the others are written
     (exit 2); the payloads of the others are complete and stay."""
-    from ..partitions import CompressJob, PartitionFailed, guarded, list_partitions
+    from ..partitions import CompressJob, PartitionFailed, guarded, list_partitions, peak_rss_bytes
 
     if args.target_blobs is None:
         raise InputError("a directory of partitions goes with --target-blobs N (each file cut into payloads)")
@@ -229,7 +231,7 @@ def _compress_partitions(args) -> int:
     txs = payloads = total = skipped = 0
     written: list[str] = []
     try:
-        with _executor(args, min(args.jobs or len(jobs), len(jobs)), "processes") as pool, \
+        with _executor(args, min(args.jobs or default_jobs(), len(jobs)), "processes") as pool, \
                 progress_bar(len(jobs), "partitions", unit="part") as bar:
             for result in pool.map(guarded, jobs):
                 bar.update(1)
@@ -258,6 +260,8 @@ def _compress_partitions(args) -> int:
           f"{plural(payloads, 'payload')} ({total} bytes)", file=sys.stderr)
     for worker, (n, rss) in sorted(workers.items()):
         print(f"worker {worker}: {plural(n, 'partition')}, peak memory {rss / 2**20:.0f} MiB", file=sys.stderr)
+    print(f"client {socket.gethostname()}:{os.getpid()}: peak memory {peak_rss_bytes() / 2**20:.0f} MiB",
+          file=sys.stderr)
     for f in failed:
         print(f"batchkit: partition {f.name} failed: {f.error}", file=sys.stderr)
     if failed:
