@@ -63,6 +63,10 @@ MAX_INPUT_BYTES = 1 << 30
 #: one line at a time whatever the size of the file (a record with 16 MiB of calldata is 32 MiB of hex).
 MAX_LINE_BYTES = 64 << 20
 
+#: The most files a directory of partitions may hold (``batchkit compress DIR``, ``bench DIR``): each is one
+#: unit of work, so a directory beyond this is more likely a mistake than a corpus.
+MAX_PARTITIONS = 100_000
+
 # --- v2 streams (format/v2.py) --------------------------------------------------------------------------
 
 #: Payloads in one segment (a keyframe and the payloads after it): ``seq`` must be below this.

@@ -26,8 +26,9 @@ LZMA releases it but the CPU had no idle core to give. Decompressing: threads. A
 shipping the decoded transactions back from a process costs more than the decode itself.
 ``batchkit.many`` uses these defaults; :func:`get_executor` builds processes unless told otherwise.
 
-Another engine (a Dask cluster, issue 15) is one more class with the same two methods: ``map`` (submit
-every item, yield the results in item order) and ``close``. The contract it must keep:
+Another engine is one more class with the same two methods: ``map`` (submit every item, yield the results
+in item order) and ``close``; :class:`batchkit.cluster.DaskExecutor` runs the items on a Dask cluster
+(issue 15). The contract each keeps:
 
 - ``map(fn, items)`` yields ``fn(item)`` for every item, in item order; an item that raises makes ``map``
   raise that exception (its type kept) when that item's turn comes, after the earlier results;

@@ -27,10 +27,11 @@ from ..format.v2 import Decoder as V2Decoder
 from ..format.validity import records
 from ..inspection import inspect_payload
 from ..parallel import default_jobs, get_executor
+from ..partitions import check_segment, list_partitions
 from ..progress import bar as progress_bar
 from ..readers import Transactions, read_transactions
 from ..senders import recover_senders
-from ..stream import StreamDecoder, StreamEncoder
+from ..stream import KEYFRAME_EVERY, StreamDecoder, StreamEncoder
 
 #: batchkit rows: format name -> (level, mode). ``independent``: v2 payloads that each decode alone (what
 #: ``batchkit.compress`` makes); ``stream``: v2 payloads that use the ones before them (``StreamEncoder``, one
@@ -140,7 +141,8 @@ def load_corpus(paths: Sequence[str]) -> Corpus:
     left_out: dict[str, int] = {}
     if paths:
         raws: list[bytes] = []
-        for path in paths:
+        files = [f for p in paths for f in (list_partitions(p) if Path(p).is_dir() else [p])]
+        for path in files:
             found = read_transactions(path, skip_unsupported=True)
             raws += found.raws
             if found.skipped:
@@ -352,6 +354,51 @@ def _run_format_job(job: tuple) -> Row:
     return run_format(select_formats(name)[0], batches, senders, base_fee=base_fee, blob_base_fee=blob_base_fee)
 
 
+#: Batches per task on a distributed executor: one stream segment (a fresh stream session over them writes the
+#: bytes one session over every batch writes, checked per chunk), so every row is the single-process row.
+CHUNK_BATCHES = KEYFRAME_EVERY
+
+
+def _run_chunk_job(job: tuple) -> Row:
+    """Worker: one format over one chunk of batches (a fresh session: for a stream row, one whole segment)."""
+    name, index, batches, senders, base_fee, blob_base_fee = job
+    fmt = select_formats(name)[0]
+    row = run_format(fmt, batches, senders, base_fee=base_fee, blob_base_fee=blob_base_fee)
+    if BATCHKIT_LEVELS.get(name, (None, None))[1] == "stream":
+        check_segment(row.payloads, f"{name} chunk {index}")
+    return row
+
+
+def _merge(rows: list[Row]) -> Row:
+    out = Row(rows[0].name, rows[0].level, 0, 0)
+    for r in rows:
+        out.txs += r.txs
+        out.raw_bytes += r.raw_bytes
+        out.payload_bytes += r.payload_bytes
+        out.blobs += r.blobs
+        out.encode_s += r.encode_s
+        out.decode_s += r.decode_s
+        out.cost_wei += r.cost_wei
+        out.payloads += r.payloads
+    return out
+
+
+def _run_distributed(formats: list[Format], batches: list[list[bytes]], senders: list[list[bytes]], *,
+                     base_fee: int, blob_base_fee: int, executor) -> list[Row]:
+    """Every format over chunks of :data:`CHUNK_BATCHES` batches as separate tasks on ``executor``; the chunk
+    rows of a format are summed (sizes, blobs and costs add; each call is still timed alone on its worker)."""
+    starts = range(0, len(batches), CHUNK_BATCHES)
+    work = [(fmt.name, k, batches[a:a + CHUNK_BATCHES], senders[a:a + CHUNK_BATCHES], base_fee, blob_base_fee)
+            for fmt in formats for k, a in enumerate(starts)]
+    names = [f"{w[0]} chunk {w[1]}" for w in work]
+    per_format: dict[str, list[Row]] = {}
+    with _progress(len(work), "bench", "chunk") as bar:
+        for row in executor.map(_run_chunk_job, work, names=names):
+            per_format.setdefault(row.name, []).append(row)
+            bar.update(1)
+    return [_merge(per_format[fmt.name]) for fmt in formats]
+
+
 def _run_formats(formats: list[Format], batches: list[list[bytes]], senders: list[list[bytes]], *, base_fee: int,
                  blob_base_fee: int, jobs: int) -> list[Row]:
     """Every format over every batch: in this process (``jobs=1``, progress per batch), or one format per
@@ -377,10 +424,11 @@ def _run_formats(formats: list[Format], batches: list[list[bytes]], senders: lis
 
 def run(corpus: Corpus, formats: list[Format], *, batch_bytes: int | None = None, target_blobs: int | None = None,
         base_fee: int, blob_base_fee: int, limit: int | None = None, fork: str = "bpo2",
-        jobs: int | None = 1) -> dict:
+        jobs: int | None = 1, executor=None) -> dict:
     """Run the bench; returns ``{"meta", "results", "batchkit_columns"}`` (the JSON written by ``--json``).
     ``jobs``: formats run side by side on that many processes (None: one per core); results are the same
-    whatever ``jobs``, only the speeds see the other jobs' load."""
+    whatever ``jobs``, only the speeds see the other jobs' load. ``executor``: run on it instead (a
+    :class:`batchkit.cluster.DaskExecutor`: chunks of :data:`CHUNK_BATCHES` batches per task; the same table)."""
     jobs = default_jobs() if jobs is None else jobs
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
         raise InputError(f"--jobs must be at least 1, not {jobs!r}")
@@ -405,7 +453,12 @@ def run(corpus: Corpus, formats: list[Format], *, batch_bytes: int | None = None
     batches = [raws[a:b] for a, b in spans]
     batch_senders = [senders[a:b] for a, b in spans]
 
-    rows = _run_formats(formats, batches, batch_senders, base_fee=base_fee, blob_base_fee=blob_base_fee, jobs=jobs)
+    if executor is not None:
+        rows = _run_distributed(formats, batches, batch_senders, base_fee=base_fee, blob_base_fee=blob_base_fee,
+                                executor=executor)
+    else:
+        rows = _run_formats(formats, batches, batch_senders, base_fee=base_fee, blob_base_fee=blob_base_fee,
+                            jobs=jobs)
     reference = next((r for r in rows if r.name == REFERENCE_FORMAT), None)
     results = sorted((r.result(reference) for r in rows), key=lambda r: (r["bytes_per_tx"], r["name"]))
     columns = {r.name.removeprefix("batchkit-"): column_bytes(r.payloads, r.txs) for r in rows
@@ -427,7 +480,9 @@ def run(corpus: Corpus, formats: list[Format], *, batch_bytes: int | None = None
         "senders": "recovered once with recover_senders and supplied to batchkit (encode timed with senders given)",
         "recover_s": recover_s,
         "timing": "one core, time.perf_counter around each encode and decode call, summed over batches"
-                  + ("" if jobs == 1 else f"; {jobs} formats at a time on separate processes"),
+                  + ("" if jobs == 1 or executor is not None else f"; {jobs} formats at a time on separate processes")
+                  + ("" if executor is None else f"; chunks of {CHUNK_BATCHES} batches as tasks on Dask "
+                                                 f"({executor.jobs} worker threads)"),
         "jobs": jobs,
         "fork": fork,
         "base_fee_gwei": base_fee / 1e9,

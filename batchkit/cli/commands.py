@@ -4,7 +4,9 @@ exit status. Errors propagate to :func:`batchkit.cli.main.main`, which reports t
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
 import sys
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -24,14 +26,14 @@ from ..format.v2 import Decoder as V2Decoder
 from ..files import atomic_output
 from ..inspection import inspect_payload, render
 from ..limits import MAX_INPUT_BYTES
-from ..parallel import default_jobs
+from ..parallel import default_jobs, get_executor
 from ..progress import Stages
 from ..progress import bar as progress_bar
 from ..readers import Transactions, iter_transactions, read_node, read_transactions
 from ..readers.node import display_url
 from ..senders import recover_senders, recover_stream
 from ..tx import keccak256
-from ..stream import ParentMismatchError, StreamDecoder, StreamEncoder
+from ..stream import KEYFRAME_EVERY, ParentMismatchError, StreamDecoder, StreamEncoder
 from .output import plural, refuse_binary_to_terminal
 from .payloads import (is_payload_stream_dir, is_stream, read_file, read_posted, read_stream_tail,
                        stream_files, stream_transactions)
@@ -101,6 +103,8 @@ def _read_input(args) -> Transactions:
 
 def cmd_compress(args) -> int:
     args.to = args.to or ("blobs" if args.blob_stream else "payload")
+    if args.input is not None and args.input != "-" and Path(args.input).is_dir():
+        return _compress_partitions(args)
     if args.proofs and args.to != "blobs":
         raise InputError("--proofs needs --to blobs (KZG proofs are computed for blobs only)")
     if args.stream and (args.blob_stream or args.target_blobs is not None):
@@ -114,12 +118,19 @@ def cmd_compress(args) -> int:
         if _from_node(args):
             raise InputError("--target-blobs and --blob-stream read a file (or stdin); with --rpc use --stream or "
                              "one payload")
+        if args.scheduler is not None or args.workers is not None:
+            raise InputError("--scheduler/--workers run the partitions of a directory (with --target-blobs) or the "
+                             "segments of --stream: the payload cuts of one file depend on each other")
         return _compress_builder(args, args.to)
     if args.to == "payload":
         refuse_binary_to_terminal(args.output, args.force)
     elif args.output in (None, "-"):
         raise InputError(f"--to {args.to} writes " + ("files: give -o PREFIX" if args.to == "calldata"
                                                       else "a directory: give -o DIR"))
+    on_dask = args.scheduler is not None or args.workers is not None
+    if on_dask and not args.stream:
+        raise InputError("--scheduler/--workers run the partitions of a directory (with --target-blobs) or the "
+                         "segments of --stream: the payload cuts of one file depend on each other")
     txs = _read_input(args)
     if txs.skipped:
         print(f"skipped {plural(txs.skipped, 'unsupported transaction')}", file=sys.stderr)
@@ -196,6 +207,120 @@ def _write_blob_dir(payload: bytes, out: str, proofs: bool) -> dict:
         raise FileError("write", out, exc) from None
 
 
+def _write_target(job: tuple) -> str:
+    """Worker: one payload of ``--target-blobs`` as a blob directory or a payload file; returns its name."""
+    payload, name, to, proofs = job
+    if to == "blobs":
+        _write_blob_dir(payload, name, proofs)
+    else:
+        with atomic_output(name, binary=True) as f:
+            f.write(payload)
+    return name
+
+
+def _executor(args, jobs: int | None, kind: str):
+    """The Dask executor of ``--scheduler``/``--workers``, else the local one of ``--jobs``."""
+    if args.scheduler is not None or args.workers is not None:
+        from ..cluster import DaskExecutor  # dask is optional and slow to import
+        return DaskExecutor(args.scheduler, args.workers)
+    return get_executor(jobs, kind)
+
+
+def _remove(name: str) -> None:
+    shutil.rmtree(name, ignore_errors=True) if Path(name).is_dir() else Path(name).unlink(missing_ok=True)
+
+
+def _compress_partitions(args) -> int:
+    """Every file of the input directory cut alone into ``--target-blobs`` payloads, written as
+    ``PREFIX.<file stem>.000``, ... The partitions run on the executor (Dask, or ``--jobs`` processes), each
+    read by its worker; results come back in partition order and are written as they come, so the client
+    holds a bounded window of them. A partition that fails is reported by name after the others are written
+    (exit 2); the payloads of the others are complete and stay."""
+    from ..partitions import CompressJob, PartitionFailed, guarded, list_partitions, peak_rss_bytes
+
+    if args.target_blobs is None:
+        raise InputError("a directory of partitions goes with --target-blobs N (each file cut into payloads)")
+    if args.stream or args.resume or args.keyframe_every is not None or args.batch_bytes is not None:
+        raise InputError("--stream goes with one input file, not a directory of partitions")
+    if args.output in (None, "-"):
+        raise InputError("--target-blobs writes several payloads: give -o PREFIX (files PREFIX.<part>.000, ...)")
+    files = list_partitions(args.input)
+    jobs = [CompressJob(str(f), args.target_blobs, args.level, not args.no_verify, not args.no_recover,
+                        args.skip_unsupported) for f in files]
+    failed: list[PartitionFailed] = []
+    workers: dict[str, list[int]] = {}
+    txs = payloads = total = skipped = 0
+    written: list[str] = []
+    try:
+        with _executor(args, min(args.jobs or default_jobs(), len(jobs)), "processes") as pool, \
+                progress_bar(len(jobs), "partitions", unit="part") as bar:
+            for result in pool.map(guarded, jobs):
+                bar.update(1)
+                if isinstance(result, PartitionFailed):
+                    failed.append(result)
+                    continue
+                stem = Path(result.name).stem
+                for i, payload in enumerate(result.payloads):
+                    name = f"{args.output}.{stem}.{i:03d}"
+                    written.append(name)
+                    _write_target((payload, name, args.to, args.proofs))
+                    total += len(payload)
+                txs += result.txs
+                payloads += len(result.payloads)
+                skipped += result.skipped
+                w = workers.setdefault(result.worker, [0, 0])
+                w[0] += 1
+                w[1] = max(w[1], result.peak_rss)
+    except BaseException:
+        for name in written:  # interrupted, or a bug: no partial output
+            _remove(name)
+        raise
+    if skipped:
+        print(f"skipped {plural(skipped, 'unsupported transaction')}", file=sys.stderr)
+    print(f"{plural(len(files) - len(failed), 'partition')}, {plural(txs, 'transaction')} -> "
+          f"{plural(payloads, 'payload')} ({total} bytes)", file=sys.stderr)
+    for worker, (n, rss) in sorted(workers.items()):
+        print(f"worker {worker}: {plural(n, 'partition')}, peak memory {rss / 2**20:.0f} MiB", file=sys.stderr)
+    print(f"client {socket.gethostname()}:{os.getpid()}: peak memory {peak_rss_bytes() / 2**20:.0f} MiB",
+          file=sys.stderr)
+    for f in failed:
+        print(f"batchkit: partition {f.name} failed: {f.error}", file=sys.stderr)
+    if failed:
+        print(f"batchkit: error: {len(failed)} of {plural(len(files), 'partition')} failed (the others' "
+              "payloads are written)", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def _stream_segments(args, raws: list[bytes], senders, batch_bytes: int, keyframe_every: int):
+    """The payloads of ``compress --stream`` one segment at a time on Dask: the batches are grouped by
+    ``keyframe_every`` (a fresh encoder writes a segment's bytes) and each group is encoded on a worker."""
+    from ..partitions import SegmentJob, encode_segment
+
+    if args.resume:
+        raise InputError("--resume continues one encoder: it does not go with --scheduler/--workers")
+
+    def jobs():
+        group, group_senders, start, index = [], [], 0, 0
+        for batch in batches(raws, batch_bytes):
+            group.append(batch)
+            group_senders.append(senders[start:start + len(batch)] if senders is not None else None)
+            start += len(batch)
+            if len(group) == keyframe_every:
+                yield SegmentJob(index, group, group_senders if senders is not None else None, args.level,
+                                 not args.no_verify, keyframe_every)
+                group, group_senders, index = [], [], index + 1
+        if group:
+            yield SegmentJob(index, group, group_senders if senders is not None else None, args.level,
+                             not args.no_verify, keyframe_every)
+
+    n_segments = -(-len(list(batches(raws, batch_bytes))) // keyframe_every)
+    with _executor(args, None, "processes") as pool, progress_bar(n_segments, "segments", unit="segment") as bar:
+        for segment in pool.map(encode_segment, jobs()):
+            bar.update(1)
+            yield from segment
+
+
 def _compress_stream(args, raws: list[bytes], senders) -> int:
     """Consecutive batches of ``--batch-bytes`` raw bytes as the payloads of one v2 stream, written as
     ``DIR/000000.bk``, ``DIR/000001.bk``, ...; ``--resume`` continues the stream already in ``DIR``."""
@@ -215,12 +340,14 @@ def _compress_stream(args, raws: list[bytes], senders) -> int:
               file=sys.stderr)
     out.mkdir(parents=True, exist_ok=True)
     batch_bytes = args.batch_bytes if args.batch_bytes is not None else STREAM_BATCH_BYTES
-    written, start, total = [], 0, 0
+    written, total = [], 0
+    on_dask = args.scheduler is not None or args.workers is not None
+    if on_dask:
+        made = _stream_segments(args, raws, senders, batch_bytes, kwargs.get("keyframe_every", KEYFRAME_EVERY))
+    else:
+        made = _stream_serial(enc, raws, senders, batch_bytes)
     try:
-        for batch in batches(raws, batch_bytes):
-            part = senders[start:start + len(batch)] if senders is not None else None
-            start += len(batch)
-            payload = enc.compress(batch, part, recover=False)
+        for payload in made:
             name = out / f"{len(existing) + len(written):06d}.bk"
             with atomic_output(str(name), binary=True) as f:
                 f.write(payload)
@@ -353,6 +480,14 @@ class _StreamSink:
 
     def abort(self) -> None:
         self.writer.abort()
+
+
+def _stream_serial(enc: StreamEncoder, raws: list[bytes], senders, batch_bytes: int):
+    start = 0
+    for batch in batches(raws, batch_bytes):
+        part = senders[start:start + len(batch)] if senders is not None else None
+        start += len(batch)
+        yield enc.compress(batch, part, recover=False)
 
 
 def cmd_decompress(args) -> int:
@@ -529,8 +664,13 @@ def cmd_bench(args) -> int:
                                  f"blocks {args.blocks} of {display_url(args.rpc)}")
     else:
         corpus = bench.load_corpus(args.corpus or [])
-    report = bench.run(corpus, formats, batch_bytes=args.batch_bytes, target_blobs=args.target_blobs,
-                       base_fee=base_fee, blob_base_fee=blob_base_fee, limit=args.limit, jobs=args.jobs)
+    if args.scheduler is not None or args.workers is not None:
+        with _executor(args, None, "processes") as pool:
+            report = bench.run(corpus, formats, batch_bytes=args.batch_bytes, target_blobs=args.target_blobs,
+                               base_fee=base_fee, blob_base_fee=blob_base_fee, limit=args.limit, executor=pool)
+    else:
+        report = bench.run(corpus, formats, batch_bytes=args.batch_bytes, target_blobs=args.target_blobs,
+                           base_fee=base_fee, blob_base_fee=blob_base_fee, limit=args.limit, jobs=args.jobs)
     if args.json_out:
         with atomic_output(args.json_out, binary=False) as f:
             json.dump(report, f, indent=2)

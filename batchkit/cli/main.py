@@ -50,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("compress", help="transactions (JSONL, hex lines, JSON-RPC blocks, Parquet, a node) -> payload")
-    p.add_argument("input", nargs="?", help="input file, or - for stdin (or --rpc URL --blocks A:B)")
+    p.add_argument("input", nargs="?", help="input file, or - for stdin (or --rpc URL --blocks A:B); with "
+                                            "--target-blobs also a directory of partitions (each file cut "
+                                            "alone into PREFIX.<file stem>.000, ...)")
     p.add_argument("-o", "--output", help="output file (default stdout); a directory with --to blobs, --stream or "
                                           "--blob-stream; a prefix with --target-blobs")
     p.add_argument("--level", default="default", help="fast, default, max, or a zstd level 1-22")
@@ -87,7 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "encoder that never stopped would write)")
     _add_node_arguments(p)
 
-    _jobs_argument(p, "with --target-blobs: workers that write the payloads (blobs: KZG commitments)")
+    _jobs_argument(p, "with --target-blobs: workers that write the payloads (blobs: KZG commitments); with a "
+                      "directory: processes running its partitions")
+    _dask_arguments(p, "the partitions of a directory (--target-blobs), or the segments of --stream")
     p.add_argument("--force", action="store_true", help="write a binary payload to stdout even if it is a terminal")
 
     p = sub.add_parser("decompress", help="payload (file, -, blob directory, calldata frames, a blob stream or a "
@@ -144,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--blob-base-fee", default="1gwei")
     p.add_argument("--limit", type=int, help="use at most N transactions")
     _jobs_argument(p, "processes running the formats side by side (each call still timed alone)")
+    _dask_arguments(p, "every format over chunks of 128 batches (the stream rows: one segment each)")
     _add_node_arguments(p)
     return parser
 
@@ -161,6 +166,13 @@ def _jobs(text: str) -> int:
 def _jobs_argument(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
                    help=f"{what}; default: the cores ({default_jobs()})")
+
+
+def _dask_arguments(p: argparse.ArgumentParser, what: str) -> None:
+    g = p.add_argument_group('on a Dask cluster (pip install "batchkit[dask]")').add_mutually_exclusive_group()
+    g.add_argument("--scheduler", metavar="ADDRESS", help=f"run {what} on the Dask cluster at ADDRESS "
+                                                         "(tcp://host:8786; its workers need batchkit)")
+    g.add_argument("--workers", type=_jobs, metavar="N", help=f"run {what} on a local Dask cluster of N processes")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
+import os
 import math
 import random
 from bisect import bisect_left
@@ -399,3 +401,24 @@ def generate_batch(n: int, *, seed: int = 0, chain_id: int = 1) -> list[Generate
         raise InputError(f"chain_id must be positive, not {chain_id}")
     generator = _Generator(n, seed, chain_id)
     return [generator.transaction() for _ in range(n)]
+
+
+def jsonl_records(batch, chain_id: int, block_size: int, first: int):
+    """JSONL lines of ``batch`` in the shared corpus shape, numbered from transaction ``first``."""
+    for j, tx in enumerate(batch):
+        i = first + j
+        record = {"chain": "synthetic", "chain_id": chain_id, "block": 1 + i // block_size,
+                  "index": i % block_size, "raw": "0x" + tx.raw.hex(), "hash": "0x" + tx.hash.hex(),
+                  "from": "0x" + tx.sender.hex()}
+        yield json.dumps(record, separators=(",", ":")) + "\n"
+
+
+def write_jsonl_shard(job: tuple) -> str:
+    """Worker: one shard ``(path, n, seed, chain_id, block_size, first)`` written atomically; returns its path."""
+    path, n, seed, chain_id, block_size, first = job
+    batch = generate_batch(n, seed=seed, chain_id=chain_id)
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.writelines(jsonl_records(batch, chain_id, block_size, first))
+    os.replace(tmp, path)
+    return path
