@@ -509,6 +509,18 @@ def read_file(path: str, size_limit: int, exact: bool, column: str) -> bytes:
     return data
 
 
+def read_manifest(base: str, limit: int) -> dict:
+    """The JSON object of ``base``/manifest.json (at most ``limit`` bytes), or :class:`DecodeError`."""
+    raw = read_file(os.path.join(base, MANIFEST_NAME), limit, False, "manifest")
+    try:
+        manifest = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise DecodeError(f"manifest is not valid JSON: {exc}", column="manifest") from exc
+    if not isinstance(manifest, dict):
+        raise DecodeError("manifest must be a JSON object", column="manifest")
+    return manifest
+
+
 def read_blob_dir(blob_dir: str | os.PathLike[str]) -> bytes:
     """Read a directory written by :func:`write_blob_dir` and return the payload.
 
@@ -519,13 +531,7 @@ def read_blob_dir(blob_dir: str | os.PathLike[str]) -> bytes:
     UnsupportedVersionError for an unknown manifest version and DecodeError for anything else.
     """
     base = os.fspath(blob_dir)
-    raw = read_file(os.path.join(base, MANIFEST_NAME), MAX_MANIFEST_BYTES, False, "manifest")
-    try:
-        manifest = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise DecodeError(f"manifest is not valid JSON: {exc}", column="manifest") from exc
-    if not isinstance(manifest, dict):
-        raise DecodeError("manifest must be a JSON object", column="manifest")
+    manifest = read_manifest(base, MAX_MANIFEST_BYTES)
     version = _manifest_int(manifest, "version", "manifest", required=True)
     if version != MANIFEST_VERSION:
         raise UnsupportedVersionError(f"unknown blob manifest version {version}", column="manifest")

@@ -82,7 +82,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from .blob import (BLOB_SIZE, BLOB_VERSION, COMMITMENT_SIZE, PROOF_SIZE, USABLE_BYTES_PER_BLOB, commitment,
-                   dir_mode, pack_data, proof, raw_offset, read_file, unpack_data, verify_blob, versioned_hash)
+                   dir_mode, pack_data, proof, raw_offset, read_file, read_manifest, unpack_data, verify_blob,
+                   versioned_hash)
 from .errors import (BlobOrderError, BlobStreamError, DecodeError, DuplicateBlobError, IncompletePayloadError,
                      InputError, LimitExceededError, MissingBlobError, OrphanPieceError, PieceBoundaryError,
                      TrailingBytesError, UnsupportedVersionError, VerificationError)
@@ -781,13 +782,7 @@ def _hexfield(obj: dict, key: str, size: int, column: str) -> bytes:
 
 
 def _load_manifest(base: str) -> dict:
-    raw = read_file(os.path.join(base, MANIFEST_NAME), MAX_STREAM_MANIFEST_BYTES, False, "manifest")
-    try:
-        manifest = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise DecodeError(f"manifest is not valid JSON: {exc}", column="manifest") from exc
-    if not isinstance(manifest, dict):
-        raise DecodeError("manifest must be a JSON object", column="manifest")
+    manifest = read_manifest(base, MAX_STREAM_MANIFEST_BYTES)
     version = manifest.get("version")
     if version != MANIFEST_VERSION or manifest.get("kind") != MANIFEST_KIND:
         raise UnsupportedVersionError(f"not a blob-stream manifest (version {version!r}, kind "
