@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 import batchkit
-from batchkit.format import v2
 from batchkit.tx import keccak256
+
+from golden_checks import check_stream_from_every_keyframe
 
 GOLDEN = Path(__file__).parent / "golden" / "v2"
 EXPECTED = json.loads((GOLDEN / "expected.json").read_text())
@@ -39,13 +40,4 @@ def test_golden_independent_payload_decodes(name):
 
 @pytest.mark.parametrize("stream", STREAMS)
 def test_golden_stream_decodes_in_order_and_from_every_keyframe(stream):
-    names = sorted(n for n in EXPECTED if n.startswith(stream + "."))
-    payloads = [(GOLDEN / n).read_bytes() for n in names]
-    keyframes = [i for i, n in enumerate(names) if EXPECTED[n]["keyframe"]]
-    assert keyframes[0] == 0 and len(keyframes) > 1
-    for start in keyframes:
-        dec = batchkit.StreamDecoder()
-        for name, payload in zip(names[start:], payloads[start:]):
-            assert _hashes(dec.decompress(payload)) == EXPECTED[name]["tx_hashes"]
-    with pytest.raises(v2.ParentMismatchError):
-        batchkit.StreamDecoder().decompress(payloads[1])
+    check_stream_from_every_keyframe(GOLDEN, EXPECTED, stream, _hashes, lambda name: EXPECTED[name]["tx_hashes"])

@@ -15,6 +15,8 @@ import pytest
 import batchkit
 from batchkit.format import v2
 
+from golden_checks import check_stream_from_every_keyframe
+
 GOLDEN = Path(__file__).parent / "golden" / "validity"
 EXPECTED = json.loads((GOLDEN / "expected.json").read_text())
 STREAMS = sorted({name.split(".")[0] for name in EXPECTED if name.count(".") == 2})
@@ -44,16 +46,7 @@ def test_golden_independent_payload_decodes(name):
 
 @pytest.mark.parametrize("stream", STREAMS)
 def test_golden_stream_decodes_in_order_and_from_every_keyframe(stream):
-    names = sorted(n for n in EXPECTED if n.startswith(stream + "."))
-    payloads = [(GOLDEN / n).read_bytes() for n in names]
-    keyframes = [i for i, n in enumerate(names) if EXPECTED[n]["keyframe"]]
-    assert keyframes[0] == 0 and len(keyframes) > 1
-    for start in keyframes:
-        dec = batchkit.StreamDecoder()
-        for name, payload in zip(names[start:], payloads[start:]):
-            assert _seen(dec.decompress(payload)) == _want(name)
-    with pytest.raises(v2.ParentMismatchError):
-        batchkit.StreamDecoder().decompress(payloads[keyframes[0] + 1])
+    check_stream_from_every_keyframe(GOLDEN, EXPECTED, stream, _seen, _want)
 
 
 def test_golden_generated_payloads_are_what_the_encoder_makes_today():
