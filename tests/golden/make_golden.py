@@ -5,11 +5,11 @@ Each ``<name>.bk`` is a payload; ``expected.json`` maps it to the keccak hashes 
 sha256 of the payload file."""
 
 import hashlib
-import json
 import os
 import sys
 
 import batchkit
+from once import fresh_dir, write_expected
 from batchkit.corpora import batches, generate_batch, load_all, shared_corpora_dir
 from batchkit.tx import keccak256
 
@@ -17,9 +17,7 @@ HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "v1")
 
 
 def main() -> int:
-    os.makedirs(HERE, exist_ok=True)
-    if os.listdir(HERE) and "--force" not in sys.argv:
-        print("golden vectors exist; they are never regenerated (pass --force only for a new directory)")
+    if not fresh_dir(HERE):
         return 1
     sets = {}
     g = generate_batch(120, seed=5)  # every envelope type: legacy (both), 1, 2, 3, 4
@@ -37,9 +35,7 @@ def main() -> int:
             f.write(payload)
         expected[name + ".bk"] = {"level": level, "sha256": hashlib.sha256(payload).hexdigest(),
                                   "tx_hashes": ["0x" + keccak256(t).hex() for t in txs]}
-    with open(os.path.join(HERE, "expected.json"), "w") as f:
-        json.dump(expected, f, indent=1, sort_keys=True)
-        f.write("\n")
+    write_expected(HERE, expected)
     return 0
 
 

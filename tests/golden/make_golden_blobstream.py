@@ -7,11 +7,11 @@ length is cut 2 + 2 across the blob boundary, and a last v1 payload. ``expected.
 sha256 and, for batchkit payloads, the keccak hashes of its transactions."""
 
 import hashlib
-import json
 import os
 import sys
 
 import batchkit
+from once import write_expected
 from batchkit import blobstream
 from batchkit.corpora import generate_batch
 from batchkit.tx import keccak256
@@ -45,9 +45,7 @@ def main() -> int:
                              for p, b in zip(payloads, batches)],
                 "blobs": {name: hashlib.sha256(open(os.path.join(out, name), "rb").read()).hexdigest()
                           for name in sorted(os.listdir(out))}}
-    with open(os.path.join(HERE, "expected.json"), "w") as f:
-        json.dump(expected, f, indent=1, sort_keys=True)
-        f.write("\n")
+    write_expected(HERE, expected)
     return 0
 
 

@@ -1,16 +1,18 @@
 """Write the v2 golden payloads ONCE: ``python tests/golden/make_golden_v2.py``. The tests only decode them,
-forever; never regenerate them for a format change (a change of bytes is a new version).
+forever; never regenerate them for a format change (a change of bytes is a new version). They were written
+when ``default`` was zstd 9/7 and streams started from the prior at every level: today's defaults write other
+(equally valid) bytes for the default-level and stream files, so running this again would not reproduce them.
 
 Independent payloads ``<name>.bk`` and streams ``<name>.NNN.bk`` (consecutive payloads of one stream, in
 order, with keyframes where ``expected.json`` says); ``expected.json`` maps each file to the sha256 of its
 bytes and the keccak hashes of its transactions."""
 
 import hashlib
-import json
 import os
 import sys
 
 import batchkit
+from once import fresh_dir, write_expected
 from batchkit.corpora import batches, generate_batch, load_jsonl, shared_corpora_dir
 from batchkit.format import v2
 from batchkit.tx import keccak256
@@ -19,9 +21,7 @@ HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "v2")
 
 
 def main() -> int:
-    os.makedirs(HERE, exist_ok=True)
-    if os.listdir(HERE) and "--force" not in sys.argv:
-        print("golden vectors exist; they are never regenerated (pass --force only for a new directory)")
+    if not fresh_dir(HERE):
         return 1
     files = {}
     g = generate_batch(120, seed=5)  # every envelope type
@@ -47,9 +47,7 @@ def main() -> int:
             f.write(payload)
         expected[name] = {"sha256": hashlib.sha256(payload).hexdigest(), "keyframe": v2.parse_header(payload).seq == 0,
                           "tx_hashes": ["0x" + keccak256(t).hex() for t in txs]}
-    with open(os.path.join(HERE, "expected.json"), "w") as f:
-        json.dump(expected, f, indent=1, sort_keys=True)
-        f.write("\n")
+    write_expected(HERE, expected)
     return 0
 
 

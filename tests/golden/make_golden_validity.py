@@ -6,11 +6,11 @@ order); ``expected.json`` maps each file to the sha256 of its bytes, whether it 
 transaction the sender and the signing hash (keccak256 of the unsigned transaction) it decodes to."""
 
 import hashlib
-import json
 import os
 import sys
 
 import batchkit
+from once import fresh_dir, write_expected
 from batchkit.corpora import batches, generate_batch, load_jsonl, shared_corpora_dir
 from batchkit.format import v2
 from batchkit.format.validity import records
@@ -19,9 +19,7 @@ HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "validity")
 
 
 def main() -> int:
-    os.makedirs(HERE, exist_ok=True)
-    if os.listdir(HERE) and "--force" not in sys.argv:
-        print("golden vectors exist; they are never regenerated (pass --force only for a new directory)")
+    if not fresh_dir(HERE):
         return 1
     files = {}
     g = generate_batch(120, seed=5)  # every envelope type, legacy with and without EIP-155
@@ -53,9 +51,7 @@ def main() -> int:
         expected[name] = {"sha256": hashlib.sha256(payload).hexdigest(), "keyframe": v2.parse_header(payload).seq == 0,
                           "senders": ["0x" + r.sender.hex() for r in recs],
                           "signing_hashes": ["0x" + r.signing_hash.hex() for r in recs]}
-    with open(os.path.join(HERE, "expected.json"), "w") as f:
-        json.dump(expected, f, indent=1, sort_keys=True)
-        f.write("\n")
+    write_expected(HERE, expected)
     return 0
 
 
