@@ -40,8 +40,8 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .blob import HEADER_SIZE, USABLE_BYTES_PER_BLOB
-from .blobstream import BODY_SIZE, LENGTH_SIZE
+from .l1.blob import HEADER_SIZE, USABLE_BYTES_PER_BLOB
+from .l1.blobstream import BODY_SIZE, LENGTH_SIZE
 from .coerce import SenderLabels, parse_sender
 from .errors import InputError, UnsupportedTransactionError, VerificationError
 from .format import v1, v2
@@ -87,8 +87,8 @@ _OVERHEAD_BOUND = 48 + 3 * NSTREAMS
 
 
 def target_for_blobs(n_blobs: int, *, stream: bool = False) -> int:
-    """Payload bytes ``n_blobs`` blobs carry: ``130,048 n - 4`` on their own (:mod:`batchkit.blob`),
-    ``130,033 n - 4`` in a blob stream (:mod:`batchkit.blobstream`)."""
+    """Payload bytes ``n_blobs`` blobs carry: ``130,048 n - 4`` on their own (:mod:`batchkit.l1.blob`),
+    ``130,033 n - 4`` in a blob stream (:mod:`batchkit.l1.blobstream`)."""
     if not isinstance(n_blobs, int) or isinstance(n_blobs, bool) or n_blobs < 1:
         raise InputError(f"target_blobs must be a positive integer, not {n_blobs!r}")
     if stream:
@@ -106,7 +106,7 @@ class BatchBuilder:
     only; default 1): consecutive payloads form one v2 stream (:mod:`batchkit.stream`) with a keyframe every
     that many, each later payload using the ones before it as history; decode them in order.
 
-    ``stream=True`` cuts payloads for a blob stream (:mod:`batchkit.blobstream`), where a payload need not
+    ``stream=True`` cuts payloads for a blob stream (:mod:`batchkit.l1.blobstream`), where a payload need not
     fit its blobs: the stream lays payloads end to end, so the target (``target_blobs``: ``130,033 n - 4``
     bytes) is where to cut, not a ceiling. :meth:`add` then costs O(1): it estimates the payload from the
     raw bytes at the ratio of the payload before, and returns False when sealing now lands nearer the

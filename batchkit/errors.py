@@ -156,7 +156,7 @@ class BlockNotFoundError(RpcError):
 
 
 class BlobStreamError(DecodeError):
-    """Blobs that do not form a valid blob stream (:mod:`batchkit.blobstream`). ``blob_index`` is the stream
+    """Blobs that do not form a valid blob stream (:mod:`batchkit.l1.blobstream`). ``blob_index`` is the stream
     position of the offending blob when known; ``offset`` is a raw byte offset inside that blob."""
 
     def __init__(self, message: str, *, blob_index: int | None = None, offset: int | None = None,
@@ -180,7 +180,7 @@ class _PositionError(BlobStreamError):
 
 class MissingBlobError(_PositionError):
     """A blob index jumped forward: blobs ``expected`` .. ``got - 1`` were never fed. The decoder's state is
-    unchanged; :meth:`~batchkit.blobstream.BlobStreamDecoder.resync` drops the open payload and starts over."""
+    unchanged; :meth:`~batchkit.l1.blobstream.BlobStreamDecoder.resync` drops the open payload and starts over."""
 
 
 class BlobOrderError(_PositionError):

@@ -5,14 +5,14 @@ transactions and costed as it is, the bytes of a transactions file (any shape
 :func:`batchkit.readers.read_transactions` reads), or transactions already read (a
 :class:`~batchkit.readers.Transactions`, e.g. from :func:`batchkit.readers.read_node`), which are compressed at
 ``level`` (senders recovered from the signatures unless the input carries them).
-:func:`batchkit.cost.compare` then prices the payload.
+:func:`batchkit.l1.cost.compare` then prices the payload.
 
 For a transactions input it also prices what a rollup posting them as a sequence of payloads pays
 (:func:`compare_posting`): the same transactions cut by :class:`~batchkit.builder.BatchBuilder` at
 ``target_blobs`` and laid into blobs three ways: batchkit's blob stream (every blob full but the last),
 per-payload blobs (each payload in blobs of its own), and OP's frames laid continuously (OP span batches in
 brotli-10 channels, one per batch of the stream, frames filling every blob). Each layout is priced by
-:func:`batchkit.cost.blob_posting`: blobs, blob transactions, blob gas and fees per transaction.
+:func:`batchkit.l1.cost.blob_posting`: blobs, blob transactions, blob gas and fees per transaction.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from . import cost
+from .l1 import cost
 from .api import compress, decompress
 from .baselines import op
-from .blob import blobs_needed
-from .blobstream import stream_blobs_needed
+from .l1.blob import blobs_needed
+from .l1.blobstream import stream_blobs_needed
 from .builder import build_payloads
 from .errors import InputError
 from .format import v1, v2
@@ -127,8 +127,8 @@ def estimate(data: bytes | Transactions, *, level: str | int = "default", base_f
     """Cost ``data`` (a payload, a transactions file's bytes, or :class:`Transactions`) posted as calldata and
     as blobs (``skip_unsupported`` applies to a file's bytes; :class:`Transactions` carry their own count).
 
-    Fees are wei as integers or amounts with a unit (``"12gwei"``, see :func:`batchkit.cost.parse_wei`);
-    the other parameters are those of :func:`batchkit.cost.compare`. For transactions, ``target_blobs``
+    Fees are wei as integers or amounts with a unit (``"12gwei"``, see :func:`batchkit.l1.cost.parse_wei`);
+    the other parameters are those of :func:`batchkit.l1.cost.compare`. For transactions, ``target_blobs``
     (None: skip) adds :func:`compare_posting` at the same fees. Raises :class:`InputError` for input
     without transactions or bad arguments, :class:`DecodeError` for a payload that does not decode.
     """

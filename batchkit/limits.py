@@ -26,7 +26,7 @@ MAX_AUTHORIZATIONS = 100_000
 #: Blob versioned hashes of one type-3 transaction.
 MAX_BLOB_HASHES_PER_TX = 64
 
-# --- posting (blob.py, calldata.py) -----------------------------------------------------------------
+# --- posting (l1/blob.py, l1/calldata.py) -----------------------------------------------------------------
 
 #: Most blobs one payload may span.
 MAX_BLOBS = 64
@@ -41,7 +41,7 @@ MAX_FRAMES = 64
 #: ``calldata.py`` derives the frame size from the gas rules and checks the figure).
 MAX_CALLDATA_PAYLOAD_BYTES = MAX_FRAMES * 418_902
 
-# --- the blob stream (blobstream.py) ------------------------------------------------------------------
+# --- the blob stream (l1/blobstream.py) ------------------------------------------------------------------
 
 #: Largest payload a blob stream carries: the largest the payload decoder accepts (at most 130 blobs).
 MAX_STREAM_PAYLOAD_BYTES = MAX_PAYLOAD_BYTES

@@ -6,7 +6,7 @@ run (``--benchmark-columns=median``); ``batchkit bench --target-blobs N`` report
 import pytest
 
 import batchkit
-from batchkit import blobstream
+from batchkit.l1 import blobstream
 from batchkit.corpora import load_jsonl, shared_corpora_dir
 from batchkit.senders import recover_senders
 

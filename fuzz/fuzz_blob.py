@@ -15,7 +15,7 @@ import atheris
 import _common  # noqa: F401 - sys.path
 
 with atheris.instrument_imports(include=["batchkit"]):
-    from batchkit import blob, calldata
+    from batchkit.l1 import blob, calldata
     from batchkit.errors import DecodeError
 
 

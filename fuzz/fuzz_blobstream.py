@@ -15,7 +15,7 @@ import atheris
 import _common  # noqa: F401 - sys.path
 
 with atheris.instrument_imports(include=["batchkit"]):
-    from batchkit.blob import USABLE_BYTES_PER_BLOB
+    from batchkit.l1.blob import USABLE_BYTES_PER_BLOB
     from hostile_helpers import blobstream_oracle
 
 MAX_BLOBS = 3

@@ -8,7 +8,7 @@ import sys
 import _common
 
 import batchkit
-from batchkit import blob, calldata
+from batchkit.l1 import blob, calldata
 from batchkit.format import _pure
 from batchkit.corpora import batches, generate_batch, load_all, shared_corpora_dir
 
@@ -58,7 +58,7 @@ def main() -> int:
 def blobstream_seeds(sets) -> None:
     """Unpacked blob data of small streams (the fuzz_blobstream input: a mode byte, then the data, trailing
     zeros dropped): many small payloads in one blob, payloads spanning blobs, a flush in the middle."""
-    from batchkit import blobstream
+    from batchkit.l1 import blobstream
     payloads = [batchkit.compress(txs, level="fast", senders=senders, recover=False) for txs, senders in sets]
     streams = [blobstream.encode_stream(payloads[:4]),
                blobstream.encode_stream([p[:50] for p in payloads] * 3),

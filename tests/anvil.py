@@ -21,7 +21,7 @@ import urllib3
 from eth_account import Account
 from eth_utils import to_checksum_address
 
-from batchkit import blob
+from batchkit.l1 import blob
 from batchkit.tx import keccak256
 
 REPO = Path(__file__).resolve().parents[1]
@@ -137,7 +137,7 @@ def _blob(seed: int) -> bytes:
 def _with_sidecar(raw: bytes, blobs: list[bytes], commitments: list[bytes]) -> bytes:
     """The EIP-4844 network form of a signed blob transaction: ``0x03 || rlp([tx, blobs, commitments,
     proofs])``. (eth-account builds it too, but loads the KZG trusted setup three times per transaction,
-    seconds each; batchkit.blob keeps it loaded.)"""
+    seconds each; batchkit.l1.blob keeps it loaded.)"""
     proofs = [blob.proof(b, c) for b, c in zip(blobs, commitments)]
     return b"\x03" + rlp.encode([rlp.decode(raw[1:]), list(blobs), commitments, proofs])
 

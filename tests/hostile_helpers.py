@@ -261,8 +261,8 @@ def blobstream_oracle(datas: Sequence[bytes], *, skip_leading: bool = False) -> 
     exactly what the encoder writes for the payloads it yielded, from the same first indexes and with a
     flush after every blob that is not full (the layout is canonical). Returns a description of the
     failure, or None."""
-    from batchkit.blobstream import BlobStreamDecoder, BlobStreamEncoder
-    from batchkit.blob import unpack_data
+    from batchkit.l1.blobstream import BlobStreamDecoder, BlobStreamEncoder
+    from batchkit.l1.blob import unpack_data
     dec = BlobStreamDecoder(skip_leading=skip_leading)
     layouts, payloads = [], []
     try:

@@ -1,4 +1,4 @@
-"""batchkit.blob: layout, strict decoding, KZG, blob directories."""
+"""batchkit.l1.blob: layout, strict decoding, KZG, blob directories."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from batchkit import blob
-from batchkit.blob import (
+from batchkit.l1 import blob
+from batchkit.l1.blob import (
     BLOB_CAPACITY,
     BLOB_SIZE,
     BLS_MODULUS,
@@ -494,7 +494,7 @@ def test_loading_the_trusted_setup_leaves_the_recursion_limit_alone():
     import subprocess
     import sys
     code = ("import sys\n"
-            "from batchkit import blob\n"
+            "from batchkit.l1 import blob\n"
             "before = sys.getrecursionlimit()\n"
             "blob.commitment(blob.encode_blobs(b'x')[0])\n"
             "print(before, sys.getrecursionlimit(), 'eth_account' in sys.modules)\n")

@@ -1,4 +1,4 @@
-"""batchkit.blobstream: round trips of real payloads, full blobs, strict decoding of hostile blobs, starting
+"""batchkit.l1.blobstream: round trips of real payloads, full blobs, strict decoding of hostile blobs, starting
 mid-way, stream directories with KZG, and a reference decoder written from the grammar alone."""
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import batchkit
-from batchkit import blob, blobstream as bs, limits
-from batchkit.blobstream import (BODY_SIZE, HEADER_SIZE, LENGTH_SIZE, MAX_STREAM_PAYLOAD_BYTES, NO_PAYLOAD_START,
+from batchkit import limits
+from batchkit.l1 import blob, blobstream as bs
+from batchkit.l1.blobstream import (BODY_SIZE, HEADER_SIZE, LENGTH_SIZE, MAX_STREAM_PAYLOAD_BYTES, NO_PAYLOAD_START,
                                  BlobStreamDecoder, BlobStreamEncoder, decode_stream, encode_stream,
                                  stream_blobs_needed)
 from batchkit.errors import (BlobOrderError, BlobStreamError, DecodeError, DuplicateBlobError,

@@ -8,7 +8,7 @@ import statistics
 import pytest
 
 import batchkit
-from batchkit import blobstream
+from batchkit.l1 import blobstream
 from batchkit.builder import CALIBRATE_AT, BatchBuilder, build_payloads, iter_payloads, target_for_blobs
 from batchkit.errors import InputError, UnsupportedTransactionError
 

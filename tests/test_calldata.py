@@ -1,4 +1,4 @@
-"""batchkit.calldata: framing a payload as transaction data, and strict reassembly."""
+"""batchkit.l1.calldata: framing a payload as transaction data, and strict reassembly."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from batchkit import calldata
-from batchkit.calldata import MAX_FRAME_PAYLOAD, MAX_FRAME_SIZE, MAX_FRAMES, frame, frames_needed, unframe
-from batchkit.cost import calldata_gas
+from batchkit.l1 import calldata
+from batchkit.l1.calldata import MAX_FRAME_PAYLOAD, MAX_FRAME_SIZE, MAX_FRAMES, frame, frames_needed, unframe
+from batchkit.l1.cost import calldata_gas
 from batchkit.errors import DecodeError, InputError, LimitExceededError, UnsupportedVersionError
 
 M = MAX_FRAME_PAYLOAD

@@ -127,7 +127,7 @@ def test_calldata_frames_round_trip_through_the_cli(tmp_path, txs_file, generate
 
 
 def test_split_calldata_frames_are_written_and_read_back_in_order(tmp_path, txs_file, generated_raws, monkeypatch):
-    from batchkit import calldata
+    from batchkit.l1 import calldata
     monkeypatch.setattr(calldata, "MAX_FRAME_PAYLOAD", 20_000)
     prefix = tmp_path / "frames"
     assert main(["compress", str(txs_file), "--to", "calldata", "-o", str(prefix)]) == 0
@@ -156,7 +156,7 @@ def test_blob_stream_directory_round_trip(tmp_path, mainnet_file, mainnet_raws, 
     m = json.loads((out / "manifest.json").read_text())
     assert m["kind"] == "blob-stream" and m["payload_count"] > 2 and m["blobs_per_tx"] == 6
     from batchkit.format import v2
-    seqs = [v2.parse_header(c.data).seq for c in batchkit.blobstream.read_stream_dir(out)]
+    seqs = [v2.parse_header(c.data).seq for c in batchkit.l1.blobstream.read_stream_dir(out)]
     assert seqs == list(range(len(seqs)))   # a v2 stream with history (one segment: fewer than 32 payloads)
     assert [b["fill"] for b in m["blobs"][:-1]] == [1.0] * (m["blob_count"] - 1)
     back = tmp_path / "back.jsonl"

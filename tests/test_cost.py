@@ -1,4 +1,4 @@
-"""batchkit.cost: every formula checked against values worked out by hand from the EIP texts."""
+"""batchkit.l1.cost: every formula checked against values worked out by hand from the EIP texts."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from batchkit import cost
-from batchkit.blob import BLOB_CAPACITY
-from batchkit.calldata import MAX_FRAME_PAYLOAD
-from batchkit.cost import (
+from batchkit.l1 import cost
+from batchkit.l1.blob import BLOB_CAPACITY
+from batchkit.l1.calldata import MAX_FRAME_PAYLOAD
+from batchkit.l1.cost import (
     FORKS,
     GAS_PER_BLOB,
     blob_base_fee,

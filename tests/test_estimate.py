@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from batchkit import compress, cost
+from batchkit import compress
+from batchkit.l1 import cost
 from batchkit.cli import main
 from batchkit.corpora import generate_batch
 

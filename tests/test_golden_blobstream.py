@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import batchkit
-from batchkit import blob, blobstream
+from batchkit.l1 import blob, blobstream
 from batchkit.tx import keccak256
 
 GOLDEN = Path(__file__).parent / "golden" / "blobstream"

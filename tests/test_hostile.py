@@ -14,7 +14,8 @@ import pytest
 import zstandard
 
 import batchkit
-from batchkit import blob, calldata, cli, limits, tx
+from batchkit import cli, limits, tx
+from batchkit.l1 import blob, calldata
 from batchkit.format import _backend, _pure
 from batchkit.baselines import FORMATS
 from batchkit.corpora import generate_batch

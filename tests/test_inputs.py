@@ -540,7 +540,7 @@ def test_iter_transactions_deep_json_line_is_an_input_error_even_after_kzg(tmp_p
     # it, and a deeply nested line must then be an InputError, not a crash.
     path = _write(tmp_path, json.dumps({"raw": _hx(RAWS[0])}) + "\n" + "{\"a\":" + "[" * 200_000 + "\n")
     code = ("import sys\n"
-            "from batchkit import blob\n"
+            "from batchkit.l1 import blob\n"
             "from batchkit.errors import InputError\n"
             "from batchkit.readers import iter_transactions\n"
             "blob.commitment(blob.encode_blobs(b'x')[0])\n"

@@ -8,7 +8,7 @@ import random
 import pytest
 
 import batchkit
-from batchkit import blob, blobstream, cost
+from batchkit.l1 import blob, blobstream, cost
 from batchkit.baselines import op
 from batchkit.builder import build_payloads
 from batchkit.errors import InputError

@@ -22,7 +22,7 @@ from typing import Callable
 import pytest
 
 import batchkit
-from batchkit import blob, calldata
+from batchkit.l1 import blob, calldata
 from batchkit.estimate import estimate
 from batchkit.inspection import inspect_payload
 from batchkit.parallel import ThreadExecutor

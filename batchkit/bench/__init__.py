@@ -17,8 +17,8 @@ bytes (:func:`batchkit.corpora.batches`) or so that each batch's ``batchkit-defa
 
 Per format: payload bytes (each format's own framing included), ratio (raw bytes / payload bytes), bytes per
 transaction, blobs (per batch ``ceil(payload / blob_capacity)`` in that format's own blob packing;
-:func:`batchkit.blob.blobs_needed` for batchkit), encode and decode MB/s (raw transaction bytes, 10^6, per
-second), the cost of posting every batch in blobs (:func:`batchkit.cost.blob_cost`) per transaction in gwei,
+:func:`batchkit.l1.blob.blobs_needed` for batchkit), encode and decode MB/s (raw transaction bytes, 10^6, per
+second), the cost of posting every batch in blobs (:func:`batchkit.l1.cost.blob_cost`) per transaction in gwei,
 and bytes per transaction relative to ``op-span-brotli10``.
 
 With ``target_blobs`` the report also has ``posting`` (:func:`batchkit.estimate.compare_posting`: the same

@@ -14,11 +14,11 @@ from typing import Callable, Sequence
 from .._version import __version__
 from ..api import compress, decompress
 from ..baselines import FORMATS
-from ..blob import blobs_needed
+from ..l1.blob import blobs_needed
 from ..builder import build_payloads
 from ..corpora import batches, generate_batch, load_all, shared_corpora_dir
 from ..builder import BatchBuilder
-from ..cost import blob_cost
+from ..l1.cost import blob_cost
 from ..errors import InputError, VerificationError
 from ..estimate import compare_posting
 from ..format import v1

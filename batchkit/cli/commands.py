@@ -13,12 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 from binascii import hexlify
 from pathlib import Path
 
-from .. import cost
+from ..l1 import cost
 from ..api import compress, decompress, validity_senders, verify
-from ..blob import write_blob_dir
-from ..blobstream import BlobStreamEncoder, StreamDirWriter, read_stream_dir
+from ..l1.blob import write_blob_dir
+from ..l1.blobstream import BlobStreamEncoder, StreamDirWriter, read_stream_dir
 from ..builder import BatchBuilder
-from ..calldata import frame
+from ..l1.calldata import frame
 from ..corpora import batches
 from ..errors import DecodeError, FileError, InputError, VerificationError
 from ..estimate import estimate

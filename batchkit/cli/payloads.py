@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-from .. import calldata
+from ..l1 import calldata
 from ..api import payload_version
-from ..blob import read_blob_dir
-from ..blobstream import is_stream_dir as is_blob_stream_dir, read_stream_dir
+from ..l1.blob import read_blob_dir
+from ..l1.blobstream import is_stream_dir as is_blob_stream_dir, read_stream_dir
 from ..format import v1, v2
 from ..errors import InputError, LimitExceededError
 from ..files import read_bounded

@@ -12,7 +12,7 @@ import sys
 
 import batchkit
 from once import write_expected
-from batchkit import blobstream
+from batchkit.l1 import blobstream
 from batchkit.corpora import generate_batch
 from batchkit.tx import keccak256
 

@@ -42,7 +42,7 @@ from typing import Any, Sequence
 
 from . import blob as _blob
 from . import calldata as _calldata
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = [
     "Fork", "FORKS", "GAS_PER_BLOB", "MIN_BASE_FEE_PER_BLOB_GAS", "BLOB_BASE_COST", "TX_BASE_GAS",
@@ -358,8 +358,8 @@ def compare(payload_bytes: bytes, n_txs: int, *, base_fee: int, blob_base_fee: i
             excess_blob_gas: int | None = None, fork: str | Fork = "bpo2", eth_usd: Any = None) -> Comparison:
     """Compare posting ``payload_bytes`` (the payload itself) carrying ``n_txs`` L2 transactions.
 
-    Calldata side: :func:`batchkit.calldata.frame`, one L1 transaction per frame, at ``calldata_gas``.
-    Blob side: :func:`batchkit.blob.blobs_needed` blobs in ``ceil(blobs / max_blobs_per_tx)`` blob
+    Calldata side: :func:`batchkit.l1.calldata.frame`, one L1 transaction per frame, at ``calldata_gas``.
+    Blob side: :func:`batchkit.l1.blob.blobs_needed` blobs in ``ceil(blobs / max_blobs_per_tx)`` blob
     transactions with no calldata. Give at most one of ``blob_base_fee`` and ``excess_blob_gas``; with
     neither, the blob base fee is the EIP-7918 long-run floor ``max(1, base_fee // 16)`` on forks that have
     it, else the minimum of 1 wei. ``eth_usd`` (number or numeric string) adds USD figures.

@@ -1,6 +1,6 @@
 """The blob stream: a sequence of payloads laid into a sequence of EIP-4844 blobs, every blob full.
 
-A rollup pays per blob. :mod:`batchkit.blob` puts one payload in its own blobs, so the last blob of every
+A rollup pays per blob. :mod:`batchkit.l1.blob` puts one payload in its own blobs, so the last blob of every
 payload goes out part-empty. The blob stream lays payloads end to end instead: a payload may end in the middle
 of a blob, the next one begins right after it, and a payload may span blobs. Every blob is full except the
 last one of the stream (and one closed early by :meth:`BlobStreamEncoder.flush`, when a batcher cannot wait).
@@ -10,8 +10,8 @@ Payloads are opaque byte strings (batchkit v1 or v2 payloads, or anything else o
 Grammar (blob encoding version 2)
 =================================
 
-Each blob is packed from 130,048 *data* bytes with :func:`batchkit.blob.pack_data` (254 bits per field
-element, the layout of :mod:`batchkit.blob`). All integers are big-endian::
+Each blob is packed from 130,048 *data* bytes with :func:`batchkit.l1.blob.pack_data` (254 bits per field
+element, the layout of :mod:`batchkit.l1.blob`). All integers are big-endian::
 
     data          = header body padding                               130,048 bytes
     header        = version blob_index payload_index first used       15 bytes
@@ -84,10 +84,10 @@ from typing import Any, Iterable, Iterator
 from .blob import (BLOB_SIZE, BLOB_VERSION, COMMITMENT_SIZE, PROOF_SIZE, USABLE_BYTES_PER_BLOB, commitment,
                    dir_mode, pack_data, proof, raw_offset, read_file, read_manifest, unpack_data, verify_blob,
                    versioned_hash)
-from .errors import (BlobOrderError, BlobStreamError, DecodeError, DuplicateBlobError, IncompletePayloadError,
+from ..errors import (BlobOrderError, BlobStreamError, DecodeError, DuplicateBlobError, IncompletePayloadError,
                      InputError, LimitExceededError, MissingBlobError, OrphanPieceError, PieceBoundaryError,
                      TrailingBytesError, UnsupportedVersionError, VerificationError)
-from .limits import (MAX_BLOBS_PER_TX, MAX_STREAM_DIR_BLOBS, MAX_STREAM_INDEX, MAX_STREAM_MANIFEST_BYTES,
+from ..limits import (MAX_BLOBS_PER_TX, MAX_STREAM_DIR_BLOBS, MAX_STREAM_INDEX, MAX_STREAM_MANIFEST_BYTES,
                      MAX_STREAM_PAYLOAD_BYTES)
 
 __all__ = [
@@ -98,7 +98,7 @@ __all__ = [
     "is_stream_dir", "stream_blob_file_name",
 ]
 
-#: Blob encoding version of a stream blob (data byte 0; raw byte 1 of the blob, as in batchkit.blob).
+#: Blob encoding version of a stream blob (data byte 0; raw byte 1 of the blob, as in batchkit.l1.blob).
 STREAM_VERSION = 0x02
 #: version (1) + blob_index (4) + payload_index (4) + first (3) + used (3).
 HEADER_SIZE = 15
@@ -409,7 +409,7 @@ class BlobStreamDecoder:
 
     def feed_data(self, data: Any) -> list[CarriedPayload]:
         """As :meth:`feed`, for a blob already unpacked to its 130,048 data bytes
-        (:func:`batchkit.blob.unpack_data`)."""
+        (:func:`batchkit.l1.blob.unpack_data`)."""
         try:
             view = memoryview(data)
         except TypeError:
@@ -447,7 +447,7 @@ class BlobStreamDecoder:
         version = data[0]
         if version != STREAM_VERSION:
             if version == BLOB_VERSION:
-                raise BlobStreamError("a one-payload blob (encoding version 1, batchkit.blob), not a stream blob",
+                raise BlobStreamError("a one-payload blob (encoding version 1, batchkit.l1.blob), not a stream blob",
                                       offset=raw_offset(0), column="stream blob")
             raise UnsupportedVersionError(f"unknown blob encoding version {version}", offset=raw_offset(0),
                                           column="stream blob")

@@ -70,15 +70,15 @@ import tempfile
 import threading
 from typing import Any, Sequence
 
-from .errors import (
+from ..errors import (
     DecodeError,
     InputError,
     LimitExceededError,
     UnsupportedVersionError,
     VerificationError,
 )
-from .files import read_bounded
-from .limits import MAX_BLOB_PAYLOAD_BYTES, MAX_BLOBS, MAX_MANIFEST_BYTES
+from ..files import read_bounded
+from ..limits import MAX_BLOB_PAYLOAD_BYTES, MAX_BLOBS, MAX_MANIFEST_BYTES
 
 __all__ = [
     "BLS_MODULUS", "FIELD_ELEMENTS_PER_BLOB", "BYTES_PER_FIELD_ELEMENT", "BLOB_SIZE", "BLOB_VERSION",
@@ -213,7 +213,7 @@ def _as_blob_bytes(blob: Any, column: str) -> bytes:
 
 def pack_data(data: bytes) -> bytes:
     """Pack exactly ``USABLE_BYTES_PER_BLOB`` data bytes into one blob: the 254-bit layout above with no
-    header (the layer above frames the data, as :mod:`batchkit.blobstream` does). InputError for any other
+    header (the layer above frames the data, as :mod:`batchkit.l1.blobstream` does). InputError for any other
     size."""
     if len(data) != USABLE_BYTES_PER_BLOB:
         raise InputError(f"blob data must be exactly {USABLE_BYTES_PER_BLOB} bytes, got {len(data)}")

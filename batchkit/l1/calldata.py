@@ -37,8 +37,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from .errors import DecodeError, InputError, LimitExceededError, UnsupportedVersionError, VerificationError
-from .limits import MAX_CALLDATA_PAYLOAD_BYTES, MAX_FRAMES
+from ..errors import DecodeError, InputError, LimitExceededError, UnsupportedVersionError, VerificationError
+from ..limits import MAX_CALLDATA_PAYLOAD_BYTES, MAX_FRAMES
 
 __all__ = [
     "CALLDATA_VERSION", "SPLIT_FLAG", "SINGLE_HEADER_SIZE", "SPLIT_HEADER_SIZE", "TX_GAS_CAP", "TX_BASE_GAS",
