@@ -155,6 +155,21 @@ class BlockNotFoundError(RpcError):
         self.head = head
 
 
+class BeaconResponseError(RpcResponseError):
+    """A beacon node answered, but not with the blobs asked for: an HTTP error status (``status``; 404 for a
+    block or blob it does not have), an answer that is not a list of blobs, too large, or another count of
+    blobs than the versioned hashes asked (:mod:`batchkit.l1.beacon`)."""
+
+
+class ReorgTooDeepError(RpcError):
+    """An L1 reorg replaced more blocks than the deriver keeps checkpoints for (``depth``: the blocks it kept).
+    Derive again from a block before the reorg (``batchkit derive --blocks``)."""
+
+    def __init__(self, reason: str, *, url: str, depth: int, block: int | None = None):
+        super().__init__(reason, url=url, block=block)
+        self.depth = depth
+
+
 class BlobStreamError(DecodeError):
     """Blobs that do not form a valid blob stream (:mod:`batchkit.l1.blobstream`). ``blob_index`` is the stream
     position of the offending blob when known; ``offset`` is a raw byte offset inside that blob."""

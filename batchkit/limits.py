@@ -90,3 +90,15 @@ MAX_RANGE_BLOCKS = 1_000_000
 #: answer is decoded: json's C decoder recurses once per level, and where the recursion limit has been raised
 #: (py_ecc, which eth-account imports, sets it to 100,000) deep nesting overflows the C stack.
 MAX_JSON_DEPTH = 32
+
+# --- deriving from L1 (l1/beacon.py, l1/derive.py) ----------------------------------------------------
+
+#: Largest beacon answer read (32 MiB): 64 blobs as JSON hex are 16.8 MB, as SSZ 8.4 MB.
+MAX_BEACON_RESPONSE_BYTES = 32 * 1024 * 1024
+#: Versioned hashes asked of the beacon node in one request (a block holds at most 21 blobs under BPO2).
+MAX_BLOBS_PER_BEACON_REQUEST = 64
+#: Most L1 blocks a deriver keeps checkpoints for, so the deepest reorg it can undo (mainnet finalises
+#: after 64 blocks).
+MAX_REORG_DEPTH = 1024
+#: Most L1 blocks a deriver reads back from its start block to find the stream's keyframe.
+MAX_KEYFRAME_LOOKBACK = 100_000

@@ -432,6 +432,15 @@ class BlobStreamDecoder:
                 raise IncompletePayloadError(f"the stream ends inside payload {o.index}", payload_index=o.index,
                                              missing=missing, blob_index=self._next_blob)
 
+    def copy(self) -> "BlobStreamDecoder":
+        """A decoder in the same state, independent of this one (a checkpoint: the state is immutable values,
+        so a copy costs no payload bytes)."""
+        with self._lock:
+            twin = BlobStreamDecoder.__new__(BlobStreamDecoder)
+            twin.__dict__.update(self.__dict__)
+            twin._lock = threading.Lock()
+            return twin
+
     def resync(self) -> None:
         """Drop the open payload (its bytes count as skipped) and start again at the next blob where a
         payload begins, whatever its index."""
