@@ -1,0 +1,475 @@
+"""The deriver against a real anvil (``--hardfork osaka``): blob transactions in the version-1 network form (cell
+proofs) and calldata frames sent by a batcher to an inbox, with a second account sending garbage to the same
+inbox, derived back through the JSON-RPC and the Beacon API; reorgs by ``anvil_reorg``; a beacon node that
+tampers with a blob, or answers with something other than blobs, played by a real HTTP proxy in front of anvil.
+
+The payloads are a v2 stream of real transactions (``ethereum-mainnet-recent.jsonl``, type-3 left out) laid into
+a blob stream by :class:`~batchkit.l1.blobstream.BlobStreamEncoder`. Tests skip, naming the install command,
+only where anvil is absent (``BATCHKIT_REQUIRE_ANVIL=1`` makes that a failure).
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+
+import pytest
+import rlp
+import urllib3
+from eth_account import Account
+from eth_utils import to_checksum_address
+
+import batchkit
+from batchkit.cli import main
+from batchkit.errors import BeaconResponseError, BlockNotFoundError, InputError, NodeUnreachableError
+from batchkit.l1 import blob
+from batchkit.l1.blobstream import BlobStreamEncoder
+from batchkit.l1.calldata import frame
+from batchkit.l1.derive import Deriver, DerivedTx, Position, Reorg
+from batchkit.tx import keccak256
+
+from anvil import NOT_INSTALLED, Anvil, anvil_binary
+
+GWEI = 10**9
+INBOX = to_checksum_address("0x00000000000000000000000000000000000ff1ce")
+FEES = dict(maxFeePerGas=100 * GWEI, maxPriorityFeePerGas=GWEI)
+
+
+def _start_anvil(tmp_path_factory) -> Anvil:
+    binary = anvil_binary()
+    if binary is None:
+        if os.environ.get("BATCHKIT_REQUIRE_ANVIL") == "1":
+            pytest.fail(NOT_INSTALLED)
+        pytest.skip(NOT_INSTALLED)
+    return Anvil(binary, tmp_path_factory.mktemp("anvil"), ("--hardfork", "osaka"))
+
+
+def network_form_v1(raw: bytes, blobs: list[bytes]) -> bytes:
+    """``0x03 || rlp([tx_payload_body, 1, blobs, commitments, cell_proofs])`` (EIP-7594), with the trusted setup
+    batchkit.l1.blob keeps loaded (eth-account loads it again for every transaction)."""
+    import ckzg
+    setup = blob._trusted_setup()
+    commitments = [blob.commitment(b) for b in blobs]
+    proofs = [bytes(p) for b in blobs for p in ckzg.compute_cells_and_kzg_proofs(b, setup)[1]]
+    return b"\x03" + rlp.encode([rlp.decode(raw[1:]), 1, list(blobs), commitments, proofs])
+
+
+class Sender:
+    """An anvil dev account sending to the inbox: blob transactions and calldata, nonces counted here."""
+
+    def __init__(self, node: Anvil, k: int):
+        self.node, self.key, self.address = node, node.keys[k], node.addresses[k]
+        self.nonce = int(node.call("eth_getTransactionCount", self.address, "pending"), 16)
+
+    def _send(self, tx: dict, blobs: list[bytes] = ()) -> tuple[str, bytes]:
+        tx = tx | {"chainId": self.node.chain_id, "nonce": self.nonce, "to": INBOX, "value": 0}
+        raw = bytes(Account.sign_transaction(tx, self.key).raw_transaction)
+        network = network_form_v1(raw, list(blobs)) if blobs else raw
+        self.nonce += 1
+        return self.node.call("eth_sendRawTransaction", "0x" + network.hex()), network
+
+    def blob_tx(self, blobs: list[bytes]) -> tuple[str, bytes]:
+        hashes = [blob.versioned_hash(blob.commitment(b)) for b in blobs]
+        return self._send(dict(type=3, gas=21000, data=b"", maxFeePerBlobGas=100 * GWEI,
+                               blobVersionedHashes=hashes, **FEES), blobs)
+
+    def calldata_tx(self, data: bytes) -> tuple[str, bytes]:
+        return self._send(dict(type=2, gas=21000 + 40 * len(data), data=data, **FEES))
+
+
+def garbage_blob(seed: int) -> bytes:
+    out = bytearray(blob.BLOB_SIZE)
+    for i in range(0, 4096, 3):
+        out[i * 32 + 1:i * 32 + 32] = keccak256(bytes([seed]) + i.to_bytes(2, "big"))[:31]
+    return bytes(out)
+
+
+@dataclass
+class Posted:
+    """What was posted: the payloads' transactions, where each payload completed on L1, block by block."""
+
+    node: Anvil
+    batcher: str
+    hostile: str
+    first: int
+    stop: int
+    payload_txs: list[list[bytes]]
+    origins: list[tuple[int, str, int | None]] = field(default_factory=list)
+    """Per payload: the L1 block, transaction hash and blob index where it completed."""
+    sent: dict[int, list[bytes]] = field(default_factory=dict)
+    """Per L1 block, the batcher's network-form transactions (to send them again after a reorg)."""
+
+    def expected(self, from_block: int = 0) -> list[bytes]:
+        return [keccak256(r) for txs, o in zip(self.payload_txs, self.origins) if o[0] >= from_block for r in txs]
+
+    def block_of(self, payload: int) -> int:
+        return self.origins[payload][0]
+
+
+def post_stream(node: Anvil, raws: list[bytes]) -> Posted:
+    """Twelve payloads of a v2 stream (a keyframe every 4) put on L1 in seven blocks: blobs (one payload spans
+    two full blobs), calldata frames between them, garbage from another account and a corrupt frame from the
+    batcher; the blob stream flushed before each calldata payload, as a batcher does when it switches."""
+    sizes = [40, 60, 30, 1400, 50, 45, 35, 40, 50, 30, 60, 40]
+    batches, at = [], 0
+    for n in sizes:
+        batches.append(raws[at:at + n])
+        at += n
+    enc = batchkit.StreamEncoder(keyframe_every=4)
+    payloads = [enc.compress(b) for b in batches]
+    assert blob.blobs_needed(len(payloads[3])) >= 2
+    batcher, hostile = Sender(node, 0), Sender(node, 1)
+    stream = BlobStreamEncoder()
+    posted = Posted(node, batcher.address, hostile.address, 0, 0, batches, [None] * len(payloads))
+    # Per block: ("blobs", payloads, flush) | ("calldata", payload) | ("garbage",) | ("corrupt frame",)
+    plan = [
+        [("blobs", [0, 1]), ("garbage",)],
+        [("calldata", 2)],
+        [("blobs", [3]), ("blobs", [4])],
+        [("corrupt frame",), ("blobs", [5, 6]), ("garbage",)],
+        [],
+        [("calldata", 7), ("blobs", [8])],
+        [("blobs", [9, 10, 11]), ("garbage",)],
+    ]
+    first = None
+    in_stream: list[int] = []
+    for step in plan:
+        sent: list[tuple[str, bytes]] = []
+        completes: list[tuple[int, int, int | None]] = []  # payload, index in `sent`, blob index
+        for action in step:
+            if action[0] == "blobs":
+                sblobs = []
+                for p in action[1]:
+                    in_stream.append(p)  # calldata payloads are not in the blob stream: its indexes differ
+                    sblobs += stream.add(payloads[p])
+                sblobs += stream.flush()
+                for j, sb in enumerate(sblobs):
+                    for piece in sb.layout.pieces:
+                        if piece.ends:
+                            completes.append((in_stream[piece.payload], len(sent), j))
+                sent.append(batcher.blob_tx([sb.blob for sb in sblobs]))
+            elif action[0] == "calldata":
+                (f,) = frame(payloads[action[1]])
+                completes.append((action[1], len(sent), None))
+                sent.append(batcher.calldata_tx(f))
+            elif action[0] == "garbage":
+                hostile.blob_tx([garbage_blob(hostile.nonce)])
+                hostile.calldata_tx(b"\x01" + payloads[0][:100])  # a frame of the batcher's bytes, cut
+            elif action[0] == "corrupt frame":
+                sent.append(batcher.calldata_tx(b"\x01" + b"BK" + bytes(200)))
+        node.call("evm_mine")
+        block = node.call("eth_getBlockByNumber", "latest", False)
+        number = int(block["number"], 16)
+        first = number if first is None else first
+        assert all(h in block["transactions"] for h, _ in sent)
+        posted.sent[number] = [raw for _, raw in sent]
+        for p, i, j in completes:
+            posted.origins[p] = (number, sent[i][0], j)
+    posted.first, posted.stop = first, number + 1
+    return posted
+
+
+@pytest.fixture(scope="module")
+def corpus_raws_no_blobs(mainnet_raws) -> list[bytes]:
+    return [r for r in mainnet_raws if r[0] != 3][:2000]
+
+
+@pytest.fixture(scope="module")
+def posted(tmp_path_factory, corpus_raws_no_blobs):
+    node = _start_anvil(tmp_path_factory)
+    try:
+        yield post_stream(node, corpus_raws_no_blobs)
+    finally:
+        node.stop()
+
+
+def derive_all(deriver: Deriver, start, stop=None, **kw) -> list:
+    return list(deriver.derive(start, stop, **kw))
+
+
+def apply(items: list) -> list[DerivedTx]:
+    """What a consumer keeps: a Reorg drops what came from the removed blocks."""
+    kept: list[DerivedTx] = []
+    for item in items:
+        if isinstance(item, Reorg):
+            kept = [t for t in kept if t.origin.block_number < item.removed_from]
+        else:
+            kept.append(item)
+    return kept
+
+
+def _deriver(posted: Posted, beacon: str | None = None, **kw) -> Deriver:
+    return Deriver(posted.node.url, beacon or posted.node.url, INBOX, posted.batcher, **kw)
+
+
+# ------------------------------------------------------------------------------------------------ the API
+
+def test_derives_every_transaction_in_order_with_its_l1_origin(posted):
+    with _deriver(posted) as d:
+        items = derive_all(d, posted.first, posted.stop)
+    assert [t.hash for t in items] == posted.expected()
+    assert all(isinstance(t, DerivedTx) and t.hash == keccak256(t.raw) for t in items)
+    at = 0
+    for txs, (number, tx_hash, blob_index) in zip(posted.payload_txs, posted.origins):
+        for t in items[at:at + len(txs)]:
+            assert (t.origin.block_number, t.origin.tx_hash, t.origin.blob_index) == (number, tx_hash, blob_index)
+            assert t.origin.block_hash == posted.node.call("eth_getBlockByNumber", hex(number), False)["hash"]
+        at += len(txs)
+    # The second account's blobs and calldata to the inbox, and the batcher's corrupt frame: skipped, counted.
+    assert d.stats.skipped == {"other sender": 6, "corrupt payload": 1}
+    assert (d.stats.payloads, d.stats.l2_txs) == (12, len(items))
+    assert d.beacon.mode == "number"  # anvil has no /eth/v1/config/spec
+    assert d.position.block_number == posted.stop - 1
+
+
+def test_blocks_by_hash_root_mode_is_refused_on_anvil_with_a_clear_error(posted):
+    # anvil's parentBeaconBlockRoot is zero: asking the beacon route for it is a 404, one clear error.
+    with _deriver(posted, block_id="root") as d, pytest.raises(BeaconResponseError, match="404"):
+        derive_all(d, posted.first, posted.stop)
+
+
+def test_start_mid_way_finds_the_keyframe_before_it(posted):
+    start = posted.block_of(7)  # payload 7 (calldata) continues the segment of keyframe 4, two blocks back
+    with _deriver(posted) as d:
+        items = derive_all(d, start, posted.stop)
+    assert [t.hash for t in items] == posted.expected(from_block=start)
+    assert items and items[0].origin.block_number == start
+    with _deriver(posted, lookback=0) as d:  # told the stream begins there: payload 7 has no parent
+        items = derive_all(d, start, posted.stop)
+    assert [t.hash for t in items] == [h for h in posted.expected(from_block=start)
+                                       if h not in {keccak256(r) for r in posted.payload_txs[7]}]
+    assert d.stats.skipped["before keyframe"] == 1
+
+
+def test_resume_from_a_saved_position_gives_the_rest(posted):
+    middle = posted.block_of(4)
+    with _deriver(posted) as d:
+        head = derive_all(d, posted.first, middle)
+        saved = Position.from_dict(json.loads(json.dumps(d.position.to_dict())))
+    assert saved.block_number == middle - 1
+    with _deriver(posted) as d:
+        rest = derive_all(d, saved, posted.stop)
+    assert [t.hash for t in head + rest] == posted.expected()
+
+
+class _Beacon(http.server.ThreadingHTTPServer):
+    """A real HTTP server in front of anvil's beacon routes; ``alter(path, content_type, body)`` may change
+    each answer."""
+
+    def __init__(self, upstream: str, alter):
+        http_pool = urllib3.PoolManager()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                r = http_pool.request("GET", upstream + self.path, headers={"Accept": self.headers.get("Accept", "*/*")})
+                content_type = r.headers.get("Content-Type", "application/json")
+                status, content_type, body = alter(self.path, r.status, content_type, r.data)
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server_address[1]}"
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown()
+        self.server_close()
+
+
+def _tamper(target: bytes):
+    """Flip one bit of blob ``target`` wherever it appears (JSON or SSZ); the blob stays canonical."""
+    def alter(path, status, content_type, body):
+        if "/blobs/" not in path or status != 200:
+            return status, content_type, body
+        if content_type.startswith("application/octet-stream"):
+            blobs = [body[i:i + blob.BLOB_SIZE] for i in range(0, len(body), blob.BLOB_SIZE)]
+        else:
+            blobs = [bytes.fromhex(b[2:]) for b in json.loads(body)["data"]]
+        blobs = [b[:40] + bytes([b[40] ^ 1]) + b[41:] if b == target else b for b in blobs]
+        if content_type.startswith("application/octet-stream"):
+            return status, content_type, b"".join(blobs)
+        return status, content_type, json.dumps({"data": ["0x" + b.hex() for b in blobs]}).encode()
+    return alter
+
+
+def _blob_of(posted: Posted, payload: int) -> bytes:
+    number, tx_hash, j = posted.origins[payload]
+    http_pool = urllib3.PoolManager()
+    r = http_pool.request("GET", f"{posted.node.url}/eth/v1/beacon/blobs/{number}",
+                          headers={"Accept": "application/octet-stream"})
+    tx = posted.node.call("eth_getTransactionByHash", tx_hash)
+    wanted = bytes.fromhex(tx["blobVersionedHashes"][j][2:])
+    for i in range(0, len(r.data), blob.BLOB_SIZE):
+        b = r.data[i:i + blob.BLOB_SIZE]
+        if blob.versioned_hash(blob.commitment(b)) == wanted:
+            return b
+    raise AssertionError("blob not found")
+
+
+@pytest.mark.parametrize("ssz", [True, False], ids=["ssz", "json"])
+def test_a_blob_that_does_not_match_its_hash_is_skipped_never_decoded(posted, ssz):
+    # Payloads 5 and 6 share one blob: the beacon node serves it with one bit flipped. Both are lost; payload
+    # 7 (calldata) names 6 as its parent and is skipped; the stream comes back at keyframe 8.
+    with _Beacon(posted.node.url, _tamper(_blob_of(posted, 5))) as beacon, _deriver(posted, beacon.url) as d:
+        d.beacon.ssz = ssz
+        items = derive_all(d, posted.first, posted.stop)
+    lost = {keccak256(r) for p in (5, 6, 7) for r in posted.payload_txs[p]}
+    assert [t.hash for t in items] == [h for h in posted.expected() if h not in lost]
+    assert d.stats.skipped["blob hash mismatch"] == 1
+    assert d.stats.skipped["parent missing"] == 1   # payload 7
+    assert d.stats.skipped["missing blob"] == 1     # the next stream blob after the gap: resynced there
+
+
+# ------------------------------------------------------------------------------------------------ bad input
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_beacon_node_is_one_clear_error(posted):
+    with Deriver(posted.node.url, f"http://127.0.0.1:{_free_port()}", INBOX, posted.batcher, retries=0) as d:
+        with pytest.raises(NodeUnreachableError, match="cannot connect"):
+            derive_all(d, posted.first, posted.stop)
+
+
+def test_a_range_past_the_head_is_one_clear_error(posted):
+    with _deriver(posted) as d, pytest.raises(BlockNotFoundError, match="latest block is"):
+        derive_all(d, posted.first, posted.stop + 5)
+
+
+@pytest.mark.parametrize("answer, match", [
+    ({"data": ["0x1234"]}, "is not a blob"),
+    ({"data": []}, "the node sent 0"),
+    ({"nope": 1}, "no 'data' list"),
+])
+def test_a_beacon_answer_that_is_not_the_blobs_is_one_clear_error(posted, answer, match):
+    def alter(path, status, content_type, body):
+        if "/blobs/" in path:
+            return 200, "application/json", json.dumps(answer).encode()
+        return status, content_type, body
+    with _Beacon(posted.node.url, alter) as beacon, _deriver(posted, beacon.url) as d:
+        with pytest.raises(BeaconResponseError, match=match):
+            derive_all(d, posted.first, posted.stop)
+
+
+def test_bad_arguments_are_input_errors(posted):
+    for kw in ({"inbox": "0x12"}, {"batcher": "nope"}):
+        args = dict(inbox=INBOX, batcher=posted.batcher) | kw
+        with pytest.raises(InputError):
+            Deriver(posted.node.url, posted.node.url, args["inbox"], args["batcher"])
+    with pytest.raises(InputError):
+        Deriver(posted.node.url, "ftp://x", INBOX, posted.batcher)
+    with pytest.raises(InputError):
+        Deriver(posted.node.url, posted.node.url, INBOX, posted.batcher, block_id="hash")
+
+
+# ------------------------------------------------------------------------------------------------ reorgs
+
+def test_a_reorg_mid_derivation_replaces_what_came_from_the_removed_blocks(tmp_path_factory, corpus_raws_no_blobs):
+    node = _start_anvil(tmp_path_factory)
+    try:
+        p = post_stream(node, corpus_raws_no_blobs)
+        cut = p.block_of(4)  # blocks from the one that completed payload 4 on are replaced
+        depth = p.stop - cut
+        with _deriver(p, blocks_per_request=1, poll_seconds=0.05) as d:
+            gen = d.derive(p.first, p.stop + depth, follow=True)
+            items = []
+            for item in gen:
+                items.append(item)
+                if isinstance(item, DerivedTx) and item.origin.block_number == cut:
+                    break
+            # Block `cut` was derived; anvil replaces it and the blocks after it with empty blocks, and the
+            # batcher sends again what those blocks held, in as many new blocks.
+            node.call("anvil_reorg", depth, [])
+            for number in range(cut, p.stop):
+                for raw in p.sent[number]:
+                    node.call("eth_sendRawTransaction", "0x" + raw.hex())
+                node.call("evm_mine")
+            items += list(gen)
+        reorgs = [i for i in items if isinstance(i, Reorg)]
+        assert [(r.removed_from, r.ancestor) for r in reorgs] == [(cut, cut - 1)]
+        kept = apply(items)
+        assert [t.hash for t in kept] == p.expected()
+        assert all(t.origin.block_number >= p.stop for t in kept if t.origin.block_number >= cut)
+        assert d.stats.reorgs == 1
+        # Resuming from a position saved before the reorg sees it too.
+    finally:
+        node.stop()
+
+
+def test_resume_after_a_reorg_that_happened_while_stopped(tmp_path_factory, corpus_raws_no_blobs):
+    node = _start_anvil(tmp_path_factory)
+    try:
+        p = post_stream(node, corpus_raws_no_blobs)
+        with _deriver(p) as d:
+            items = derive_all(d, p.first, p.stop)
+            saved = d.position
+        cut = p.block_of(9)
+        node.call("anvil_reorg", p.stop - cut, [])
+        for raw in p.sent[cut]:
+            node.call("eth_sendRawTransaction", "0x" + raw.hex())
+        node.call("evm_mine")
+        with _deriver(p) as d:
+            more = derive_all(d, saved)
+        assert isinstance(more[0], Reorg) and (more[0].removed_from, more[0].ancestor) == (cut, cut - 1)
+        assert [t.hash for t in apply(items + more)] == p.expected()
+    finally:
+        node.stop()
+
+
+# ------------------------------------------------------------------------------------------------ the CLI
+
+def _cli(posted: Posted, *extra: str) -> list[str]:
+    return ["derive", "--l1", posted.node.url, "--inbox", INBOX, "--batcher", posted.batcher, *extra]
+
+
+def test_cli_writes_decompress_records_with_the_origin(posted, tmp_path, capsys):
+    out = tmp_path / "out.jsonl"
+    assert main(_cli(posted, "--blocks", f"{posted.first}:{posted.stop}", "-o", str(out))) == 0
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [bytes.fromhex(r["hash"][2:]) for r in records] == posted.expected()
+    assert all(keccak256(bytes.fromhex(r["raw"][2:])).hex() == r["hash"][2:] for r in records)
+    first = records[0]
+    assert (first["l1_block"], first["l1_tx"], first["blob_index"]) == posted.origins[0]
+    err = capsys.readouterr().err
+    assert "12 payloads" in err and "6 other sender" in err
+
+
+def test_cli_state_file_resumes_and_appends(posted, tmp_path):
+    out, state = tmp_path / "out.jsonl", tmp_path / "state.json"
+    middle = posted.block_of(6)
+    assert main(_cli(posted, "--blocks", f"{posted.first}:{middle}", "-o", str(out), "--state", str(state))) == 0
+    assert json.loads(state.read_text())["block"] == middle - 1
+    assert main(_cli(posted, "--blocks", f"{posted.first}:{posted.stop}", "-o", str(out),
+                     "--state", str(state))) == 0
+    hashes = [bytes.fromhex(json.loads(line)["hash"][2:]) for line in out.read_text().splitlines()]
+    assert hashes == posted.expected()
+
+
+@pytest.mark.parametrize("extra, match", [
+    (("--blocks", "1:100000"), "latest block is"),
+    (("--blocks", "1:2", "--beacon", "http://127.0.0.1:1"), "cannot connect"),
+    (("--blocks", "x"), "not a block number"),
+])
+def test_cli_bad_input_one_line_no_file(posted, tmp_path, capsys, extra, match):
+    out = tmp_path / "out.jsonl"
+    argv = _cli(posted, *extra, "-o", str(out))
+    assert main(argv) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and match in err[0]
+    assert not out.exists()
