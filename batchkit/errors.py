@@ -225,3 +225,38 @@ class IncompletePayloadError(BlobStreamError):
         super().__init__(message, **where)
         self.payload_index = payload_index
         self.missing = missing
+
+
+class PostingError(BatchkitError):
+    """The poster cannot go on (:mod:`batchkit.l1.poster`): the node is another chain than asked, the
+    account cannot pay, or the chain holds a stream the input does not continue. Nothing was sent for
+    the step that failed; ``reason`` says what is wrong (never quoting a key)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ChainIdMismatchError(PostingError):
+    """The node serves another chain than the one asked for (``expected``, ``got``)."""
+
+    def __init__(self, expected: int, got: int, *, url: str):
+        super().__init__(f"{url}: the node serves chain {got}, not chain {expected}")
+        self.expected = expected
+        self.got = got
+
+
+class InsufficientFundsError(PostingError):
+    """The posting account's balance (``balance`` wei) is below what the next transaction may cost
+    (``needed`` wei)."""
+
+    def __init__(self, address: str, balance: int, needed: int):
+        super().__init__(f"the account {address} holds {balance} wei, the next transaction may cost up to "
+                         f"{needed} wei: fund it (nothing was sent)")
+        self.balance = balance
+        self.needed = needed
+
+
+class ChainStateError(PostingError):
+    """What the chain already holds from this poster does not fit the input (another input, another
+    batching, or a stream whose start lies before the blocks scanned)."""

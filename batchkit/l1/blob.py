@@ -84,7 +84,7 @@ __all__ = [
     "BLS_MODULUS", "FIELD_ELEMENTS_PER_BLOB", "BYTES_PER_FIELD_ELEMENT", "BLOB_SIZE", "BLOB_VERSION",
     "HEADER_SIZE", "USABLE_BYTES_PER_BLOB", "BLOB_CAPACITY", "MAX_BLOBS", "MAX_BLOB_PAYLOAD_BYTES",
     "VERSIONED_HASH_VERSION_KZG", "blobs_needed", "encode_blobs", "decode_blobs", "commitment",
-    "versioned_hash", "proof", "verify_blob", "write_blob_dir", "read_blob_dir", "pack_data", "unpack_data",
+    "versioned_hash", "proof", "cell_proofs", "verify_blob", "kzg_precompute", "write_blob_dir", "read_blob_dir", "pack_data", "unpack_data",
     "raw_offset", "read_file", "dir_mode",
 ]
 
@@ -115,8 +115,11 @@ VERSIONED_HASH_VERSION_KZG = 0x01
 COMMITMENT_SIZE = 48
 PROOF_SIZE = 48
 
-#: The precompute level passed to ``ckzg.load_trusted_setup`` (only speeds up cell proofs, unused here).
-KZG_PRECOMPUTE = 0
+#: The precompute level passed to ``ckzg.load_trusted_setup``: it speeds up cell proofs (EIP-7594, the
+#: version-1 network form of a blob transaction) at the cost of memory and load time (0 to 15; 8 is what
+#: clients use: about 1.5x faster cell proofs, 96 MiB more memory). ``BATCHKIT_KZG_PRECOMPUTE`` overrides it.
+KZG_PRECOMPUTE = 8
+CELLS_PER_EXT_BLOB = 128
 _TRUSTED_SETUP_RESOURCE = ("eth_account", "typed_transactions/blob_transactions/kzg_trusted_setup.txt")
 
 MANIFEST_NAME = "manifest.json"
@@ -325,8 +328,17 @@ def _trusted_setup() -> Any:
                 import ckzg
 
                 with _trusted_setup_path() as path:
-                    _setup = ckzg.load_trusted_setup(str(path), KZG_PRECOMPUTE)
+                    _setup = ckzg.load_trusted_setup(str(path), kzg_precompute())
     return _setup
+
+
+def kzg_precompute() -> int:
+    """The precompute level the trusted setup is (or will be) loaded with: ``BATCHKIT_KZG_PRECOMPUTE`` if set
+    to 0..15, else :data:`KZG_PRECOMPUTE`."""
+    text = os.environ.get("BATCHKIT_KZG_PRECOMPUTE", "").strip()
+    if text.isdigit() and 0 <= int(text) <= 15:
+        return int(text)
+    return KZG_PRECOMPUTE
 
 
 def _trusted_setup_path():
@@ -384,6 +396,19 @@ def proof(blob: bytes, commitment_bytes: bytes) -> bytes:
         return bytes(ckzg.compute_blob_kzg_proof(data, c, _trusted_setup()))
     except (RuntimeError, ValueError) as exc:
         raise DecodeError(f"ckzg could not compute a proof: {exc}", column="blob") from exc
+
+
+def cell_proofs(blob: bytes) -> list[bytes]:
+    """The 128 KZG cell proofs of ``blob`` (EIP-7594, ``compute_cells_and_kzg_proofs``): what the version-1
+    network form of a blob transaction carries instead of the blob proof."""
+    data = _as_blob_bytes(blob, "blob")
+    import ckzg
+
+    try:
+        _, proofs = ckzg.compute_cells_and_kzg_proofs(data, _trusted_setup())
+    except (RuntimeError, ValueError) as exc:
+        raise DecodeError(f"ckzg could not compute cell proofs: {exc}", column="blob") from exc
+    return [bytes(p) for p in proofs]
 
 
 def verify_blob(blob: bytes, commitment_bytes: bytes, proof_bytes: bytes) -> bool:

@@ -243,6 +243,7 @@ class BlobStreamEncoder:
         self._lock = threading.Lock()
         self._check = BlobStreamDecoder(first_blob=first_blob, first_payload=first_payload) if verify else None
         self._unchecked: collections.deque[tuple[int, bytes]] = collections.deque()
+        self._resumed: list[StreamBlob] = []
 
     @property
     def next_blob(self) -> int:
@@ -287,6 +288,59 @@ class BlobStreamEncoder:
                 if len(self._body) == BODY_SIZE:
                     out.append(self._seal())
             return out
+
+    @classmethod
+    def resume(cls, decoder: "BlobStreamDecoder", open_payload: Any = None, *,
+               verify: bool = True) -> "BlobStreamEncoder":
+        """An encoder that goes on with the stream ``decoder`` was fed (the blobs already posted, in order):
+        its first blob follows the decoder's last one. If a payload is open in the decoder (begun in a
+        blob posted, not finished), ``open_payload`` must be that payload, whole: the rest of its record is
+        laid first, so the blobs that follow are the ones an encoder that never stopped would have made.
+        Raises InputError if the decoder has fed no blob, or ``open_payload`` is missing, extra, or does
+        not begin with the bytes posted."""
+        with decoder._lock:
+            if decoder._mode != _SYNCED or decoder._next_blob is None:
+                raise InputError("the decoder has not found the stream yet: nothing to go on from")
+            o = decoder._open
+            state = {k: v for k, v in vars(decoder).items() if k != "_lock"}
+        enc = cls(first_blob=state["_next_blob"], first_payload=state["_next_payload"], verify=False)
+        if o is None:
+            if open_payload is not None:
+                raise InputError("no payload is open in the stream: there is nothing to finish")
+        else:
+            if open_payload is None:
+                raise InputError(f"payload {o.index} is open in the stream: give it to finish it")
+            data = _as_payload(open_payload)
+            record = len(data).to_bytes(LENGTH_SIZE, "big") + data
+            posted = o.head if o.length is None else o.length.to_bytes(LENGTH_SIZE, "big") + b"".join(o.parts)
+            if not record.startswith(posted):
+                raise InputError(f"payload {o.index} does not begin with the {len(posted)} record bytes posted")
+            rest = memoryview(record)[len(posted):]
+            out = []
+            pos = 0
+            while pos < len(rest):
+                take = min(BODY_SIZE, len(rest) - pos)
+                enc._pieces.append(Piece(o.index, len(enc._body), take, False, pos + take == len(rest)))
+                enc._body += rest[pos:pos + take]
+                pos += take
+                if len(enc._body) == BODY_SIZE:
+                    out.append(enc._seal())
+            enc._resumed = out
+        if verify:
+            check = BlobStreamDecoder.__new__(BlobStreamDecoder)
+            vars(check).update(state)
+            check._lock = threading.Lock()
+            enc._check = check
+            if o is not None:
+                enc._unchecked.append((o.index, data))
+                for sealed in enc._resumed:
+                    enc._verify(sealed)
+        return enc
+
+    def take_resumed(self) -> list[StreamBlob]:
+        """The blobs :meth:`resume` filled with the rest of the open payload (once; then empty)."""
+        out, self._resumed = getattr(self, "_resumed", []), []
+        return out
 
     def flush(self) -> list[StreamBlob]:
         """Close the open blob, full or not (nothing if it is empty); the next payload begins a new blob."""
