@@ -473,3 +473,219 @@ def test_cli_bad_input_one_line_no_file(posted, tmp_path, capsys, extra, match):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and match in err[0]
     assert not out.exists()
+
+
+# ------------------------------------------------------------------------------------------------ with the Poster
+#
+# End to end: batchkit's own Poster (batchkit.l1.poster) puts the recent mainnet corpus on L1 as a blob stream
+# while blocks are mined every MINE_SECONDS, a second account sends garbage to the inbox between the batcher's
+# transactions, and `batchkit derive --follow` runs as a real process beside them; then the whole range is
+# derived again through the API, and from mid-way.
+
+MINE_SECONDS = 0.25
+
+
+class Miner:
+    """Mines a block every ``interval`` seconds on a thread until stopped; ``hostile``, if given, sends a
+    garbage blob transaction and a garbage calldata transaction to the inbox before every third block."""
+
+    def __init__(self, node: Anvil, interval: float = MINE_SECONDS, hostile: Sender | None = None):
+        self.node, self.interval, self.hostile = node, interval, hostile
+        self.garbage = 0
+        self._stop = threading.Event()
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        i = 0
+        try:
+            while not self._stop.wait(self.interval):
+                if self.hostile is not None and i % 3 == 0:
+                    self.hostile.blob_tx([garbage_blob(i % 256)])
+                    self.hostile.calldata_tx(b"\x01" + keccak256(bytes([i % 256])) * 8)
+                    self.garbage += 2
+                self.node.call("evm_mine")
+                i += 1
+        except BaseException as exc:  # noqa: BLE001 - reported by stop()
+            self.error = exc
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(30)
+        if self.error is not None:
+            raise self.error
+        self.node.call("evm_mine")  # whatever the last round sent
+
+
+def _signer(node: Anvil, k: int = 0):
+    from batchkit.l1.keys import Signer
+    return Signer(bytes.fromhex(node.keys[k][2:]))
+
+
+@dataclass
+class PosterRun:
+    node: Anvil
+    batcher: str
+    first: int
+    stop: int
+    hashes: list[bytes]
+    garbage: int
+    follow_output: str
+    follow_exit: int
+    follow_err: str
+
+
+@pytest.fixture(scope="module")
+def poster_run(tmp_path_factory, mainnet_raws):
+    import signal
+    import subprocess
+    import sys
+    import time
+    from batchkit.l1.poster import Poster
+
+    txs = [r for r in mainnet_raws if r[0] != 3]
+    node = _start_anvil(tmp_path_factory)
+    work = tmp_path_factory.mktemp("follow")
+    try:
+        signer = _signer(node)
+        first = int(node.call("eth_blockNumber"), 16) + 1
+        out = work / "follow.jsonl"
+        follower = subprocess.Popen(
+            [sys.executable, "-m", "batchkit", "derive", "--l1", node.url, "--inbox", INBOX, "--batcher",
+             signer.address, "--blocks", f"{first}:", "--follow", "--poll", "0.1", "-o", str(out)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            miner = Miner(node, hostile=Sender(node, 1))
+            try:
+                with Poster(node.url, INBOX, signer=signer, da="blobs", confirmations=1, poll=0.05) as poster:
+                    summary = poster.run(txs)
+            finally:
+                miner.stop()
+            assert summary.l2_txs == len(txs) and summary.blobs >= 10
+            stop = int(node.call("eth_blockNumber"), 16) + 1
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and follower.poll() is None:
+                if out.exists() and out.read_bytes().count(b"\n") >= len(txs):
+                    break
+                time.sleep(0.2)
+            time.sleep(1.0)  # a reorg or a duplicate would show by now
+        finally:
+            if follower.poll() is None:
+                follower.send_signal(signal.SIGINT)
+            try:
+                _, err = follower.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                follower.kill()
+                _, err = follower.communicate()
+        yield PosterRun(node, signer.address, first, stop, [keccak256(r) for r in txs], miner.garbage,
+                        out.read_text() if out.exists() else "", follower.returncode, err.decode())
+    finally:
+        node.stop()
+
+
+def test_poster_to_deriver_the_same_hashes_in_the_same_order(poster_run):
+    with Deriver(poster_run.node.url, poster_run.node.url, INBOX, poster_run.batcher) as d:
+        items = derive_all(d, poster_run.first, poster_run.stop)
+    assert [t.hash for t in items] == poster_run.hashes
+    # The second account's garbage between the batcher's transactions: every one skipped, nothing else.
+    assert poster_run.garbage > 0 and d.stats.skipped == {"other sender": poster_run.garbage}
+    assert d.stats.reorgs == 0 and d.stats.blobs >= 10
+
+
+def test_follow_while_the_poster_runs_writes_every_transaction_once(poster_run):
+    assert poster_run.follow_exit == 0, poster_run.follow_err
+    records = [json.loads(line) for line in poster_run.follow_output.splitlines()]
+    assert [bytes.fromhex(r["hash"][2:]) for r in records] == poster_run.hashes
+    assert all(poster_run.first <= r["l1_block"] < poster_run.stop for r in records)
+
+
+def test_poster_stream_derived_from_mid_way(poster_run):
+    with Deriver(poster_run.node.url, poster_run.node.url, INBOX, poster_run.batcher) as d:
+        full = derive_all(d, poster_run.first, poster_run.stop)
+    blocks = sorted({t.origin.block_number for t in full})
+    start = blocks[len(blocks) // 2]   # a block where a payload completes, segments begun long before
+    with Deriver(poster_run.node.url, poster_run.node.url, INBOX, poster_run.batcher) as d:
+        rest = derive_all(d, start, poster_run.stop)
+    assert rest and [t.hash for t in rest] == [t.hash for t in full if t.origin.block_number >= start]
+    assert d.stats.skipped.get("before keyframe", 0) == 0
+
+
+def test_poster_with_a_reorg_mid_posting_derives_the_same(tmp_path_factory, mainnet_raws):
+    """anvil_reorg drops the block holding one of the poster's transactions after the deriver (following)
+    derived it: the poster sends it again, the deriver replaces what it took from the removed block."""
+    import time
+    from batchkit.l1.poster import Poster
+
+    txs = [r for r in mainnet_raws if r[0] != 3][:3000]
+    node = _start_anvil(tmp_path_factory)
+    try:
+        signer = _signer(node)
+        first = int(node.call("eth_blockNumber"), 16) + 1
+        posting_error: list[BaseException] = []
+
+        def post():
+            try:
+                with Poster(node.url, INBOX, signer=signer, da="blobs", confirmations=3, poll=0.05,
+                            batch_bytes=150_000, blobs_per_tx=1) as poster:
+                    poster.run(txs)
+            except BaseException as exc:  # noqa: BLE001 - asserted below
+                posting_error.append(exc)
+
+        items: list = []
+        stopping = threading.Event()
+        deriver = Deriver(node.url, node.url, INBOX, signer.address, blocks_per_request=1, poll_seconds=0.05)
+
+        class Stop(Exception):
+            pass
+
+        def on_block(position):
+            if stopping.is_set():
+                raise Stop
+
+        def follow():
+            try:
+                for item in deriver.derive(first, follow=True, on_block=on_block):
+                    items.append(item)
+            except Stop:
+                pass
+
+        poster_thread = threading.Thread(target=post, daemon=True)
+        follower = threading.Thread(target=follow, daemon=True)
+        poster_thread.start()
+        follower.start()
+        reorged_at = None
+        deadline = time.monotonic() + 300
+        while poster_thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(MINE_SECONDS)
+            node.call("evm_mine")
+            if reorged_at is None:
+                block = node.call("eth_getBlockByNumber", "latest", True)
+                ours = [t for t in block["transactions"] if t["from"].lower() == signer.address.lower()]
+                number = int(block["number"], 16)
+                if ours and number > first + 2:
+                    wait = time.monotonic() + 30
+                    while (deriver.position is None or deriver.position.block_number < number) \
+                            and time.monotonic() < wait:
+                        time.sleep(0.05)
+                    assert deriver.position.block_number >= number
+                    node.call("anvil_reorg", 1, [])
+                    reorged_at = number
+        poster_thread.join(10)
+        assert not poster_thread.is_alive() and not posting_error, posting_error
+        for _ in range(3):
+            node.call("evm_mine")
+        head = int(node.call("eth_blockNumber"), 16)
+        wait = time.monotonic() + 60
+        while (deriver.position is None or deriver.position.block_number < head) and time.monotonic() < wait:
+            time.sleep(0.05)
+        stopping.set()
+        node.call("evm_mine")
+        follower.join(30)
+        assert reorged_at is not None
+        reorgs = [i for i in items if isinstance(i, Reorg)]
+        assert [r.removed_from for r in reorgs] == [reorged_at]
+        assert [t.hash for t in apply(items)] == [keccak256(r) for r in txs]
+        deriver.close()
+    finally:
+        node.stop()

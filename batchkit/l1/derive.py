@@ -42,6 +42,7 @@ node unreachable (:class:`~batchkit.errors.NodeUnreachableError`), a block range
 from __future__ import annotations
 
 import collections
+import dataclasses
 import logging
 import threading
 import time
@@ -172,6 +173,9 @@ class DeriveStats:
         out = {k: v for k, v in self.__dict__.items() if k != "skipped"}
         out["skipped"] = dict(self.skipped)
         return out
+
+
+_TIMINGS = ("rpc_seconds", "beacon_seconds", "blob_check_seconds", "decode_seconds")
 
 
 @dataclass(frozen=True)
@@ -412,7 +416,11 @@ class Deriver:
         floor = max(0, first - self.lookback)
         step = 8
         back = max(floor, first - step)
+        counts = dataclasses.replace(self.stats, skipped=collections.Counter(self.stats.skipped))
         while True:
+            # A round read again from further back counts what it reads once (the time spent stays counted).
+            timings = {k: getattr(self.stats, k) for k in _TIMINGS}
+            self.stats = dataclasses.replace(counts, skipped=collections.Counter(counts.skipped), **timings)
             self._reset_state()
             self._checkpoints.clear()
             if back > 0:
