@@ -54,14 +54,24 @@ MAX_STREAM_DIR_BLOBS = 65_536
 #: Largest stream manifest read (about 600 bytes a blob, so room for MAX_STREAM_DIR_BLOBS).
 MAX_STREAM_MANIFEST_BYTES = 64 << 20
 
-# --- input files (readers/) ---------------------------------------------------------------------------
+# --- input (readers/: files, stdin and a node share these bounds) -----------------------------------------
 
-#: The most bytes read from one transactions file (1 GiB). About 4 million mainnet-sized transactions:
-#: far more than any batch, and small enough that a mistaken path (a disk image, /dev/zero) fails fast.
+#: The most bytes read from one transactions file or stdin (1 GiB), and the most transaction bytes read from a
+#: node for one range. About 4 million mainnet-sized transactions: far more than any batch, and small enough
+#: that a mistaken path (a disk image, /dev/zero) fails fast.
 MAX_INPUT_BYTES = 1 << 30
-#: Longest line :func:`batchkit.readers.iter_transactions` reads from JSON Lines or hex lines, which it reads
-#: one line at a time whatever the size of the file (a record with 16 MiB of calldata is 32 MiB of hex).
+#: Longest line of JSON Lines or hex lines (of a file, stdin or anything read line by line), refused when it
+#: passes the bound without reading the rest of it: room for the hex of the largest record.
 MAX_LINE_BYTES = 64 << 20
+#: Largest transaction (its signed bytes) read from any input: a record's ``raw``, a hex line, a JSON-RPC
+#: transaction's ``input``, a cryo row. Its hex is refused by length before it is decoded. Twice
+#: MAX_CALLDATA_BYTES: a transaction with the most calldata a payload carries, and room for its access list.
+MAX_RECORD_BYTES = 32 << 20
+#: Nesting of arrays and objects in JSON read from any input (a file, stdin, a node's answer; a batch of
+#: blocks nests 7 deep). Checked before the stdlib's decoder sees the text: it recurses once per level, and
+#: where the recursion limit has been raised (py_ecc, which eth-account imports, sets it to 100,000) deep
+#: nesting overflows the C stack.
+MAX_JSON_DEPTH = 32
 
 #: The most files a directory of partitions may hold (``batchkit compress DIR``, ``bench DIR``): each is one
 #: unit of work, so a directory beyond this is more likely a mistake than a corpus.
@@ -86,10 +96,8 @@ MAX_CONCURRENCY = 16
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 #: Blocks in one range. The transactions read from a node count against MAX_INPUT_BYTES, as a file's do.
 MAX_RANGE_BLOCKS = 1_000_000
-#: Nesting of arrays and objects in a node's answer (a batch of blocks nests 7 deep). Checked before the
-#: answer is decoded: json's C decoder recurses once per level, and where the recursion limit has been raised
-#: (py_ecc, which eth-account imports, sets it to 100,000) deep nesting overflows the C stack.
-MAX_JSON_DEPTH = 32
+
+assert MAX_LINE_BYTES >= 2 * MAX_RECORD_BYTES and MAX_RECORD_BYTES >= 2 * MAX_CALLDATA_BYTES
 
 # --- deriving from L1 (l1/beacon.py, l1/derive.py) ----------------------------------------------------
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 from typing import Iterable, Iterator, Sequence
 
-from .api import compress, decompress
+from .api import compress, decompress, normalize
 from .errors import BatchkitError, InputError
 from .parallel import Executor, get_executor
 from .senders import recover_senders
@@ -29,6 +29,15 @@ def _compress_job(job: tuple) -> bytes:
             senders = recover_senders(raws, workers=1, strict=False)  # no pool inside a worker
         return compress(raws, level=level, senders=senders, verify=verify, recover=False)
     except BaseException as exc:
+        raise _in_batch(exc, index) from None
+
+
+def _raws(index: int, batch: Iterable) -> list[bytes]:
+    """Batch ``index`` as raw bytes, taken as :func:`batchkit.compress` takes it (bytes-like or hex; anything
+    else an InputError naming the batch and the transaction)."""
+    try:
+        return normalize(batch)
+    except BatchkitError as exc:
         raise _in_batch(exc, index) from None
 
 
@@ -81,8 +90,7 @@ def compress_many(batches: Iterable[Sequence], *, level: str | int = "default",
     The payloads are those of the serial run, in order. Errors are those of :func:`batchkit.compress`,
     the message starting with ``batch <i>:``.
     """
-    batches = [[tx if type(tx) is bytes else bytes(tx) if isinstance(tx, (bytearray, memoryview)) else tx
-                for tx in batch] for batch in batches]
+    batches = [_raws(i, batch) for i, batch in enumerate(batches)]
     if senders is not None and len(senders) != len(batches):
         raise InputError(f"{len(senders)} sender lists for {len(batches)} batches")
     jobs_ = ((i, b, None if senders is None else senders[i], level, verify, recover) for i, b in enumerate(batches))

@@ -52,7 +52,22 @@ def main() -> int:
         write("stream", join_stream_input(payloads))
         write("stream", join_stream_input([payloads[0], payloads[2], payloads[1]]))
     blobstream_seeds(sets)
+    validity_seeds(sets)
     return 0
+
+
+def validity_seeds(sets) -> None:
+    """Validity-profile streams (the fuzz_validity input, as fuzz_stream's): the generated batches (every
+    envelope type, their senders carried), at each level, with a payload given twice (a retry after a
+    rejected one) and out of order."""
+    from hostile_helpers import join_stream_input
+    gen = [(txs, senders) for txs, senders in sets if senders is not None]
+    for level, every in (("fast", 2), ("default", 3), ("max", 8)):
+        enc = batchkit.StreamEncoder(level, keyframe_every=every, profile="validity")
+        payloads = [enc.compress(txs, senders) for txs, senders in gen]
+        write("validity", join_stream_input(payloads))
+        write("validity", join_stream_input([payloads[0], payloads[1], payloads[1], payloads[2]]))
+        write("validity", join_stream_input([payloads[0], payloads[2], payloads[1]]))
 
 
 def blobstream_seeds(sets) -> None:

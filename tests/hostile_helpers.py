@@ -288,3 +288,132 @@ def blobstream_oracle(datas: Sequence[bytes], *, skip_leading: bool = False) -> 
     if [unpack_data(b.blob) for b in out] != list(datas):
         return "accepted blobs that are not the encoder's bytes for their payloads"
     return None
+
+
+# --- re-sealing: mutated payloads given a valid checksum and parent, so a fuzzer reaches past them ----------
+
+def _lenient_uvarint(buf, pos: int, end: int) -> tuple[int, int]:
+    value = shift = 0
+    while pos < end and shift < 64:
+        b = buf[pos]
+        pos += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if b < 0x80:
+            break
+    return value, pos
+
+
+def reseal_stream(payloads: Sequence[bytes]) -> list[bytes]:
+    """Fix up what a mutation breaks first in v2 payloads: a payload at position ``seq > 0`` of its segment
+    names as parent the hash of the latest payload before it at ``seq - 1`` (since the latest keyframe), and
+    every payload's CRC is recomputed. Payloads too short for a header, or of another magic or version, are
+    kept as they are. Deterministic, so a saved fuzz input replays."""
+    import zlib
+
+    from batchkit.format.v2 import CRC_BYTES, HASH_BYTES, MAGIC, VERSION, payload_hash
+
+    out: list[bytes] = []
+    at_seq: dict[int, bytes] = {}
+    for p in payloads:
+        b = bytearray(p)
+        end = len(b) - CRC_BYTES
+        if end > 4 and b[:2] == MAGIC and b[2] == VERSION:
+            seq, pos = _lenient_uvarint(b, 4, end)
+            if seq == 0:
+                at_seq.clear()
+            elif pos + HASH_BYTES <= end and seq - 1 in at_seq:
+                b[pos:pos + HASH_BYTES] = at_seq[seq - 1]
+            b[end:] = zlib.crc32(b[:end]).to_bytes(CRC_BYTES, "little")
+            at_seq[seq] = payload_hash(bytes(b))
+        out.append(bytes(b))
+    return out
+
+
+def resign(message: bytes) -> bytes:
+    """A signed envelope with the signing payload ``message`` and the signature r = s = 1, y = 0 (what a
+    validity record's transaction disassembles like: the profile carries no signature)."""
+    typed = message[0] < 0xC0
+    body = message[1:] if typed else message
+    items, _ = _pure._rlp_list(body, 0, len(body), "message")
+    first = 1 if body[0] <= 0xF7 else 1 + body[0] - 0xF7  # where the list's payload starts
+    if typed:
+        return message[:1] + _pure._rlp_lst(body[first:] + b"\x80\x01\x01")
+    if len(items) == 6:
+        return _pure._rlp_lst(body[first:] + b"\x1b\x01\x01")
+    chain = int.from_bytes(body[items[6][1]:items[6][2]], "big")
+    v = chain * 2 + 35
+    return _pure._rlp_lst(body[first:items[5][2]] + _pure._rlp_str(v.to_bytes((v.bit_length() + 7) // 8, "big"))
+                          + b"\x01\x01")
+
+
+def validity_disassembler(kernel) -> Callable:
+    """``disassemble(records, groups)`` for :func:`stream_oracle` on validity-profile payloads: each record
+    re-signed (:func:`resign`) and disassembled with its sender."""
+    def disassemble(recs, groups):
+        return kernel.disassemble([resign(r.unsigned) for r in recs], groups, [r.sender for r in recs])
+    return disassemble
+
+
+def reseal_blobstream(datas: Sequence[bytes]) -> list[bytes]:
+    """Fix up the header fields of unpacked stream blobs that a mutation breaks first: blob indexes follow the
+    first blob's, each blob's ``payload_index`` and ``first`` are what its records (walked by their lengths
+    over the bodies, ``used`` as mutated) say, and the padding is zeroed. The first blob keeps its indexes.
+    Fixing stops at a blob whose version or ``used`` is out of range or at a record length of 0 or past the
+    limit (the rest is kept as it is): the decoder rejects those on their own."""
+    from batchkit.l1.blobstream import BODY_SIZE, HEADER_SIZE, LENGTH_SIZE, NO_PAYLOAD_START, STREAM_VERSION
+    from batchkit.limits import MAX_STREAM_PAYLOAD_BYTES
+
+    out: list[bytes] = []
+    bi = pi = None
+    head, need, open_ = b"", 0, False
+    for n, data in enumerate(datas):
+        d = bytearray(data)
+        used = int.from_bytes(d[12:15], "big") if len(d) >= HEADER_SIZE else 0
+        if len(d) < HEADER_SIZE + BODY_SIZE or d[0] != STREAM_VERSION or not 1 <= used <= BODY_SIZE:
+            return out + [bytes(x) for x in datas[n:]]
+        if bi is None:
+            bi, pi = int.from_bytes(d[1:5], "big"), int.from_bytes(d[5:9], "big")
+        d[1:5], d[5:9] = (bi % 2**32).to_bytes(4, "big"), (pi % 2**32).to_bytes(4, "big")
+        body = d[HEADER_SIZE:HEADER_SIZE + used]
+        pos = 0
+        if n == 0:  # where the first blob says its first record begins (skip_leading starts there)
+            first0 = int.from_bytes(d[9:12], "big")
+            pos = used if first0 >= used else first0
+        elif open_:
+            if len(head) < LENGTH_SIZE:
+                k = min(LENGTH_SIZE - len(head), used)
+                head += bytes(body[:k])
+                pos = k
+                if len(head) == LENGTH_SIZE:
+                    need = int.from_bytes(head, "big")
+            if len(head) == LENGTH_SIZE:
+                take = min(need, used - pos)
+                need -= take
+                pos += take
+                open_ = need > 0
+        first = pos if pos < used else NO_PAYLOAD_START
+        begins, broken = 0, False
+        while pos < used:
+            begins += 1
+            if used - pos < LENGTH_SIZE:
+                head, open_, pos = bytes(body[pos:used]), True, used
+                break
+            length = int.from_bytes(body[pos:pos + LENGTH_SIZE], "big")
+            if not 1 <= length <= MAX_STREAM_PAYLOAD_BYTES:
+                broken = True
+                break
+            stop = pos + LENGTH_SIZE + length
+            if stop <= used:
+                pos = stop
+                continue
+            head, need, open_, pos = bytes(body[pos:pos + LENGTH_SIZE]), stop - used, True, used
+        d[9:12] = first.to_bytes(3, "big")
+        d[HEADER_SIZE + used:] = bytes(len(d) - HEADER_SIZE - used)
+        out.append(bytes(d))
+        if broken:
+            return out + [bytes(x) for x in datas[n + 1:]]
+        bi, pi = bi + 1, pi + begins
+        if used < BODY_SIZE:
+            open_ = False
+    return out

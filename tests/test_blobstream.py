@@ -875,3 +875,27 @@ def test_the_fuzz_oracle_passes_real_streams_and_fails_on_a_planted_bug(monkeypa
     assert "not the encoder's bytes" in blobstream_oracle(bad)
     monkeypatch.setattr(BlobStreamDecoder, "_feed", lambda self, data, digest: [][1])
     assert "IndexError escaped" in blobstream_oracle(ds)
+
+
+# --- issue 21: payload numbers past 2^32-1 (a fuzz finding) ------------------------------------------------
+
+def test_the_decoder_refuses_payload_numbers_the_encoder_refuses_to_write():
+    last = bs.MAX_PAYLOAD_INDEX
+    enc = BlobStreamEncoder(first_payload=last)
+    enc.add(b"a")
+    with pytest.raises(InputError):
+        enc.add(b"b")                                   # the encoder stops at payload 2^32-1
+    good = datas(encode_stream([b"a"], first_payload=last))
+    assert [p.index for p in feed_all(good)[0]] == [last]
+    # the same blob with a second record after payload 2^32-1: the decoder must refuse it too
+    two = datas(encode_stream([b"a", b"b"], first_payload=last - 1))
+    forged = with_header(two[0], payload_index=last)
+    with pytest.raises(DecodeError):
+        feed_all([forged])
+    with pytest.raises(DecodeError):
+        feed_all([forged], skip_leading=True)
+    # and a run that goes on past it in a later blob
+    big = datas(encode_stream(payloads_of([BODY_SIZE - 2, 10]), first_payload=last - 1))
+    assert len(big) == 2
+    with pytest.raises(DecodeError):
+        feed_all([with_header(big[0], payload_index=last), with_header(big[1], payload_index=last)])

@@ -70,3 +70,24 @@ def test_stream_options_without_stream_are_refused(tmp_path, generated_raws, ext
     src = _jsonl(tmp_path / "in.jsonl", generated_raws[:20])
     assert main(["compress", str(src), "-o", str(tmp_path / "x.bk"), *extra]) == 2
     assert "--stream" in capsys.readouterr().err
+
+
+def test_decompress_dir_names_the_file_of_a_corrupt_payload(tmp_path, generated_raws, capsys):
+    import zlib
+    out = tmp_path / "st"
+    assert main(["compress", str(_jsonl(tmp_path / "in.jsonl", generated_raws)), "--stream", "-o", str(out),
+                 "--batch-bytes", "20000", "--keyframe-every", "3", "--no-recover"]) == 0
+    victim = sorted(out.glob("*.bk"))[4]
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0x40
+    victim.write_bytes(bytes(data))                                     # a checksum mismatch
+    capsys.readouterr()
+    assert main(["decompress", str(out), "-o", str(tmp_path / "back.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert str(victim) in err and "checksum" in err and len(err.strip().splitlines()) == 1, err
+    body = bytes(data[:-4])
+    victim.write_bytes(body + zlib.crc32(body).to_bytes(4, "little"))  # past the checksum: a body that fails
+    assert main(["decompress", str(out), "-o", str(tmp_path / "back.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert str(victim) in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "back.jsonl").exists()

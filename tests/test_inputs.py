@@ -551,4 +551,4 @@ def test_iter_transactions_deep_json_line_is_an_input_error_even_after_kzg(tmp_p
             "    print(exc)\n")
     proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "line 2: JSON nested too deeply" in proc.stdout
+    assert "line 2: JSON nested deeper than MAX_JSON_DEPTH" in proc.stdout

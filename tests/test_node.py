@@ -30,7 +30,7 @@ from batchkit.errors import (BatchkitError, BlockNotFoundError, InputError, Json
 from batchkit.estimate import estimate
 from batchkit.limits import MAX_BLOCKS_PER_REQUEST, MAX_CONCURRENCY
 from batchkit.readers import parse_block_range, read_node
-from batchkit.readers.node import _nests_at_most
+from batchkit.readers.bounds import nests_at_most as _nests_at_most
 
 from anvil import NOT_INSTALLED, Anvil, anvil_binary, build_chain
 from scripted_node import Reply, ScriptedNode, answer, empty_block, well_behaved

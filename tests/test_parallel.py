@@ -113,3 +113,21 @@ def test_get_executor():
             get_executor(bad)
     with pytest.raises(InputError):
         get_executor(2, "dask")
+
+
+# --- issue 21: compress_many takes what compress takes ---------------------------------------------------
+
+def test_compress_many_takes_hex_and_refuses_none_as_compress_does():
+    import batchkit
+    from batchkit.errors import InputError
+    from batchkit.corpora import generate_batch
+    raws = [t.raw for t in generate_batch(5, seed=21)]
+    assert batchkit.compress_many([[r.hex() for r in raws]], jobs=1) == [batchkit.compress([r.hex() for r in raws])]
+    assert batchkit.compress_many([["0x" + r.hex() for r in raws]], jobs=1) == [batchkit.compress(raws)]
+    for bad in ([None], [raws[0], 5], ["zz"]):
+        with pytest.raises(InputError):
+            batchkit.compress(bad)
+        with pytest.raises(InputError, match="batch 1"):
+            batchkit.compress_many([raws, bad], jobs=1)
+        with pytest.raises(InputError, match="batch 1"):
+            batchkit.compress_many([raws, bad], jobs=2)

@@ -321,3 +321,42 @@ def test_every_single_bit_flip_of_real_mainnet_payloads_is_rejected(recent_batch
                 with pytest.raises(DecodeError):
                     dec.decompress(bytes(bad))
         assert dec.decompress(payload) == small[index]
+
+
+# --- issue 21: resume() racing compress() raises, never forks the stream ---------------------------------
+
+def test_resume_racing_compress_raises_instead_of_forking(small_batches):
+    import threading
+    from batchkit.errors import InputError
+    enc = StreamEncoder("fast", keyframe_every=1000)
+    made = [enc.compress(*small_batches[0])]
+    raised = []
+    go = threading.Barrier(2)
+
+    def compressing():
+        go.wait()
+        for i in range(60):
+            made.append(enc.compress(*small_batches[i % len(small_batches)]))
+
+    def resuming():
+        go.wait()
+        for _ in range(60):
+            try:
+                enc.resume(enc.segment)
+            except InputError:
+                raised.append(1)
+
+    threads = [threading.Thread(target=compressing), threading.Thread(target=resuming)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    dec = StreamDecoder()
+    for i, p in enumerate(made):  # every payload names the one made before it: no fork
+        dec.decompress(p)
+    with pytest.raises(InputError):
+        enc.resume(made[:-1])      # a point of the stream behind the encoder: rewind() is for that
+    assert enc.resume(enc.segment) == len(enc.segment)  # its own head: nothing changes
+    fresh = StreamEncoder("fast", keyframe_every=1000)
+    assert fresh.resume(made) == len(made)
+    assert fresh.compress(*small_batches[1]) == enc.compress(*small_batches[1])

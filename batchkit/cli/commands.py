@@ -514,8 +514,10 @@ def _decompress_stream(args) -> int:
             txs += dec.decompress(payload)
         except ParentMismatchError as exc:
             if dec.head is not None:
-                raise DecodeError(f"{name.name}: {exc}") from exc
+                raise DecodeError(f"{name}: {exc}") from exc
             skipped.append((name.name, exc.reason))
+        except DecodeError as exc:
+            raise DecodeError(f"{name}: {exc}") from exc
     if skipped:
         print(f"batchkit: {len(skipped)} of {len(files)} payloads could not be decoded: the stream starts after "
               f"their keyframe ({skipped[0][0]} .. {skipped[-1][0]}; first: {skipped[0][1]})", file=sys.stderr)

@@ -13,7 +13,7 @@ from ..api import payload_version
 from ..l1.blob import read_blob_dir
 from ..l1.blobstream import is_stream_dir as is_blob_stream_dir, read_stream_dir
 from ..format import v1, v2
-from ..errors import InputError, LimitExceededError
+from ..errors import DecodeError, InputError, LimitExceededError
 from ..files import read_bounded
 from ..limits import MAX_PAYLOAD_BYTES
 
@@ -75,7 +75,12 @@ def stream_transactions(path: str) -> Iterator[list[bytes]]:
     time (v1 payloads decode alone; v2 payloads in order, each after its parent)."""
     decoder = v2.Decoder()
     for carried in read_stream_dir(path):
-        if payload_version(carried.data) == 1:
-            yield v1.decode(carried.data).txs
-        else:
-            yield decoder.decode(carried.data).txs
+        try:
+            if payload_version(carried.data) == 1:
+                yield v1.decode(carried.data).txs
+            else:
+                yield decoder.decode(carried.data).txs
+        except DecodeError as exc:
+            where = f"blob {carried.first_blob}" if carried.first_blob == carried.last_blob \
+                else f"blobs {carried.first_blob}-{carried.last_blob}"
+            raise DecodeError(f"{path}: payload {carried.index} ({where}): {exc}") from exc

@@ -526,8 +526,18 @@ class Encoder:
         """Continue the stream that ``payloads`` (consecutive, in order, ending with the last one posted)
         belong to: they are decoded from their last keyframe on, and the encoder's state becomes that of
         the encoder that made them, so the next payload is the same bytes. Returns the payloads replayed.
-        If ``payloads`` were made at another level (or with another libzstd) the next payload is a keyframe."""
+        If ``payloads`` were made at another level (or with another libzstd) the next payload is a keyframe.
+        An encoder that has made payloads resumes only the stream it is at (``payloads`` ending with its head:
+        nothing changes); any other resume raises InputError (rewind() drops payloads), so a resume racing
+        encode() raises instead of forking the stream."""
+        with self._lock:  # held throughout: an encode() waits for the resumed state
+            return self._resume(payloads)
+
+    def _resume(self, payloads: Sequence[bytes]) -> int:
         bufs = [payload_bytes(p) for p in payloads]
+        if self._payloads and (not bufs or payload_hash(bufs[-1]) != self.head):
+            raise InputError("this encoder has made payloads of another point of the stream: resume() continues "
+                             "a stream in a new encoder (or after rewind(None))")
         start = max((i for i, b in enumerate(bufs) if parse_header(b).seq == 0), default=None)
         if start is None:
             raise InputError("no keyframe among the payloads: give them back to the last keyframe")
@@ -537,12 +547,11 @@ class Encoder:
             sections.append(decoder.decode(buf).sections)
         if parse_header(bufs[start]).validity != self.validity:
             raise InputError("the payloads are of another profile than this encoder's")
-        with self._lock:
-            prior = parse_header(bufs[start]).prior
-            self.prior = _priors.load(prior) if prior is not None else None
-            self._sections, self._payloads = sections, bufs[start:]
-            self._hashes = [payload_hash(b) for b in self._payloads]
-            self._rebuild(len(self._payloads), verifier=decoder)
+        prior = parse_header(bufs[start]).prior
+        self.prior = _priors.load(prior) if prior is not None else None
+        self._sections, self._payloads = sections, bufs[start:]
+        self._hashes = [payload_hash(b) for b in self._payloads]
+        self._rebuild(len(self._payloads), verifier=decoder)
         return len(bufs) - start
 
 

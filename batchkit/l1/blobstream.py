@@ -610,6 +610,9 @@ class BlobStreamDecoder:
         next_payload = pi if mode != _SYNCED else self._next_payload
         while pos < used:
             index = next_payload
+            if index > MAX_PAYLOAD_INDEX:  # the encoder writes no payload past it
+                raise LimitExceededError("stream payload index", index, MAX_PAYLOAD_INDEX,
+                                         offset=raw_offset(HEADER_SIZE + pos), column=f"stream blob {bi}")
             next_payload += 1
             if used - pos < LENGTH_SIZE:
                 if not full:

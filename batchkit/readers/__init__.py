@@ -35,7 +35,6 @@ Example::
 from __future__ import annotations
 
 import io
-import json
 import os
 import sys
 from typing import BinaryIO, Iterator
@@ -47,7 +46,7 @@ from ..files import PathOrFile, read_bounded
 from .collect import Collector, Transactions
 from .cryo import read_cryo_table
 from .hexlines import read_hex_lines
-from .jsonl import read_json, read_value
+from .jsonl import is_one_value, read_json, read_line
 from .node import parse_block_range, read_node
 
 __all__ = ["read_transactions", "iter_transactions", "TransactionStream", "read_node", "parse_block_range",
@@ -61,27 +60,38 @@ def read_transactions(path_or_file: PathOrFile, *, skip_unsupported: bool = Fals
     """Read every transaction of a file, ``-`` (stdin), or an open file object (binary or text).
 
     The shape is detected from the content (see the module docstring). Reads at most
-    :data:`batchkit.limits.MAX_INPUT_BYTES`. Raises :class:`InputError` for anything unreadable, naming the line or the
-    transaction index, and :class:`UnsupportedTransactionError` for an unsupported type unless
-    ``skip_unsupported``.
+    :data:`batchkit.limits.MAX_INPUT_BYTES`, each line of JSON Lines or hex lines at most ``MAX_LINE_BYTES``,
+    each transaction at most ``MAX_RECORD_BYTES``, JSON nested at most ``MAX_JSON_DEPTH`` deep. Raises
+    :class:`InputError` for anything unreadable, naming the line or the transaction index, and
+    :class:`UnsupportedTransactionError` for an unsupported type unless ``skip_unsupported``.
     """
     data, name = _read_input(path_or_file)
-    collector = Collector(skip_unsupported)
+    stream = TransactionStream(io.BytesIO(data), skip_unsupported, name=name)
+    raws: list[bytes] = []
+    senders: list[bytes | None] = []
+    for raw, sender in stream:
+        raws.append(raw)
+        senders.append(sender)
+    known = senders if senders and all(s is not None for s in senders) else None
+    return Transactions(raws, known, stream.skipped)  # type: ignore[arg-type]
+
+
+def _read_whole(data: bytes, name: str, collector: Collector) -> None:
+    """One document read whole: a Parquet table, one JSON document (or JSON values over several lines)."""
     if data.startswith(_PARQUET_MAGIC):
         read_cryo_table(data, collector)
-        return collector.result()
+        return
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"{name} is neither UTF-8 text nor Parquet (byte {exc.start})") from None
     stripped = text.lstrip()
     if not stripped:
-        return collector.result()
+        return
     if stripped[0] in "[{":
         read_json(text, collector)
     else:
         read_hex_lines(text, collector)
-    return collector.result()
 
 
 def _read_input(source: PathOrFile) -> tuple[bytes, str]:
@@ -109,8 +119,9 @@ class TransactionStream:
     input's 20-byte ``from`` for that transaction, or None). :attr:`skipped` counts the unsupported
     transactions left out so far (with ``skip_unsupported``). Iterate once."""
 
-    def __init__(self, source: PathOrFile, skip_unsupported: bool):
+    def __init__(self, source: PathOrFile, skip_unsupported: bool, name: str | None = None):
         self._source = source
+        self._name = name
         self._collector = Collector(skip_unsupported)
         self._started = False
 
@@ -123,6 +134,7 @@ class TransactionStream:
             raise InputError("a transaction stream is read once")
         self._started = True
         f, name, close = _open_binary(self._source)
+        name = self._name or name
         try:
             yield from self._read(f, name)
         except OSError as exc:
@@ -140,7 +152,7 @@ class TransactionStream:
     def _read(self, f: BinaryIO, name: str) -> Iterator[tuple[bytes, bytes | None]]:
         c = self._collector
         if f.peek(len(_PARQUET_MAGIC))[:len(_PARQUET_MAGIC)] == _PARQUET_MAGIC:
-            yield from self._whole(_rest(f, 0, name))
+            yield from self._whole(_rest(f, 0, name), name)
             return
         line_no = 0
         while True:  # the first line that is not blank decides the shape
@@ -152,29 +164,23 @@ class TransactionStream:
                 line = line.removeprefix(_BOM)
             if len(line) > limits.MAX_LINE_BYTES:
                 if line.lstrip()[:1] in (b"[", b"{"):  # one JSON document on one line
-                    yield from self._whole(line + _rest(f, len(line), name))
+                    yield from self._whole(line + _rest(f, len(line), name), name)
                     return
                 raise _too_long(name, line_no)
             if line.strip():
                 break
-        text = _decode(line, line_no)
+        text = _decode(line, line_no, name)
         first = text.lstrip()
-        if first[0] == "[" or (first[0] == "{" and not _one_json_value(text)):
+        if first[0] == "[" or (first[0] == "{" and not is_one_value(text)):
             # One JSON document (an array, or an object over several lines): read whole, within MAX_INPUT_BYTES.
-            yield from self._whole(line + _rest(f, len(line), name))
+            yield from self._whole(line + _rest(f, len(line), name), name)
             return
         json_lines = first[0] == "{"
         while True:
             if text.strip():
                 where = f"line {line_no}"
                 if json_lines:
-                    try:
-                        value = json.loads(text)
-                    except json.JSONDecodeError as exc:
-                        raise InputError(f"{where}: bad JSON at column {exc.colno}: {exc.msg}") from None
-                    except RecursionError:
-                        raise InputError(f"{where}: JSON nested too deeply") from None
-                    read_value(value, c, where, top=True)
+                    read_line(text, c, where)
                 else:
                     c.add_raw(hex_bytes(text, where), None, where)
                 yield from self._drain()
@@ -184,13 +190,11 @@ class TransactionStream:
             line_no += 1
             if len(line) > limits.MAX_LINE_BYTES:
                 raise _too_long(name, line_no)
-            text = _decode(line, line_no)
+            text = _decode(line, line_no, name)
 
-    def _whole(self, data: bytes) -> Iterator[tuple[bytes, bytes | None]]:
-        txs = read_transactions(io.BytesIO(data), skip_unsupported=self._collector.skip_unsupported)
-        self._collector.skipped += txs.skipped
-        senders = txs.senders if txs.senders is not None else [None] * len(txs.raws)
-        yield from zip(txs.raws, senders)
+    def _whole(self, data: bytes, name: str) -> Iterator[tuple[bytes, bytes | None]]:
+        _read_whole(data, name, self._collector)
+        yield from self._drain()
 
 
 def iter_transactions(source: PathOrFile, *, skip_unsupported: bool = False) -> TransactionStream:
@@ -233,16 +237,10 @@ def _rest(f: BinaryIO, already: int, name: str) -> bytes:
     return data
 
 
-def _decode(line: bytes, line_no: int) -> str:
+def _decode(line: bytes, line_no: int, name: str) -> str:
     try:
         return line.decode("utf-8")
     except UnicodeDecodeError as exc:
+        if line_no == 1:
+            raise InputError(f"{name} is neither UTF-8 text nor Parquet (byte {exc.start})") from None
         raise InputError(f"line {line_no} is not UTF-8 (byte {exc.start})") from None
-
-
-def _one_json_value(text: str) -> bool:
-    try:
-        json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
-        return False
-    return True

@@ -12,6 +12,7 @@ from typing import Any
 from ..coerce import parse_sender
 from ..errors import InputError, UnsupportedTransactionError
 from ..format._backend import core
+from .bounds import check_record
 
 
 @dataclass
@@ -41,6 +42,7 @@ class Collector:
         self.index = 0  # position among all transactions of the input, skipped ones included
 
     def add_raw(self, raw: bytes, sender: Any, where: str) -> None:
+        check_record(raw, where, self.index)
         self.add(lambda index: (core.check_tx(raw, index), raw)[1], sender, where)
 
     def add(self, build, sender: Any, where: str) -> None:
@@ -56,6 +58,7 @@ class Collector:
             return
         except InputError as exc:
             raise InputError(f"{where}: {exc.reason}", index=index) from None
+        check_record(raw, where, index)
         self.raws.append(raw)
         self.senders.append(self._sender(sender, where, index))
 

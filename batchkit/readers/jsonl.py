@@ -2,9 +2,10 @@
 blocks or hex strings), one block, or JSON-RPC responses ``{"result": block}`` in any of those shapes.
 Blocks are read by :mod:`batchkit.readers.rpc`.
 
-Records are parsed with orjson; anything else (blocks, responses) and every malformed value with the stdlib
-decoder, whose results are exact (orjson reads an integer past 64 bits as a float) and whose errors name
-the line and column.
+Records are parsed with orjson (which nests to any depth without recursing); anything else (blocks,
+responses) and every malformed value with the stdlib decoder, whose results are exact (orjson reads an
+integer past 64 bits as a float) and whose errors name the line and column, behind the bounds of
+:mod:`batchkit.readers.bounds` (nesting, lines, records).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from typing import Any
 
 import orjson
 
+from .. import limits
 from ..coerce import hex_bytes
 from ..errors import InputError
 from ..tx import keccak256
+from .bounds import check_hex_length, stdlib_loads
 from .collect import Collector
 from .rpc import read_block
 
@@ -25,18 +28,53 @@ def _is_record(value: Any) -> bool:
     return type(value) is dict and "raw" in value
 
 
-def _loads(text: str) -> Any:
-    """One JSON value; raises the stdlib's ``JSONDecodeError``. A record (whose fields batchkit reads are
-    strings) comes from orjson as it is; any other value is decoded again by the stdlib, exactly."""
+def _loads(text: str, where: str = "the document") -> Any:
+    """One JSON value; raises the stdlib's ``JSONDecodeError`` for bad JSON, InputError past a bound. A record
+    (whose fields batchkit reads are strings) comes from orjson as it is; any other value is decoded again by
+    the stdlib, exactly."""
     try:
         value = orjson.loads(text)
     except orjson.JSONDecodeError:
-        return json.loads(text)
+        return stdlib_loads(text, where)
     if _is_record(value):
-        return value
+        return _shallow(value, where)
     if type(value) is list and all(type(v) is str or _is_record(v) for v in value):
+        for v in value:
+            if type(v) is dict:
+                _shallow(v, where, 2)
         return value
-    return json.loads(text)
+    return stdlib_loads(text, where)
+
+
+def _shallow(record: dict, where: str, depth: int = 1) -> dict:
+    """``record`` (at nesting ``depth``), unless a field nests deeper than MAX_JSON_DEPTH (the bound of
+    every JSON input, though orjson itself reads any depth)."""
+    todo = [(v, depth + 1) for v in record.values() if type(v) is list or type(v) is dict]
+    while todo:
+        v, d = todo.pop()
+        if d > limits.MAX_JSON_DEPTH:
+            raise InputError(f"{where}: JSON nested deeper than MAX_JSON_DEPTH ({limits.MAX_JSON_DEPTH})")
+        items = v.values() if type(v) is dict else v
+        todo += [(x, d + 1) for x in items if type(x) is list or type(x) is dict]
+    return record
+
+
+def is_one_value(text: str) -> bool:
+    """Whether ``text`` holds exactly one JSON value."""
+    try:
+        _loads(text)
+    except (json.JSONDecodeError, InputError):
+        return False
+    return True
+
+
+def read_line(text: str, collector: Collector, where: str) -> None:
+    """One line of JSON Lines: a record, a block or an RPC response."""
+    try:
+        value = _loads(text, where)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{where}: bad JSON at column {exc.colno}: {exc.msg}") from None
+    read_value(value, collector, where, top=True)
 
 
 def read_json(text: str, collector: Collector) -> None:
@@ -49,11 +87,9 @@ def read_json(text: str, collector: Collector) -> None:
         for line_no, line in enumerate(text.splitlines(), 1):
             if not line or line.isspace():
                 continue
-            try:
-                value = _loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"line {line_no}: bad JSON at column {exc.colno}: {exc.msg}") from None
-            read_value(value, collector, f"line {line_no}", top=True)
+            if len(line) > limits.MAX_LINE_BYTES:
+                raise InputError(f"line {line_no} is longer than MAX_LINE_BYTES ({limits.MAX_LINE_BYTES} bytes)")
+            read_line(line, collector, f"line {line_no}")
         return
     if isinstance(document, list):
         for i, value in enumerate(document):
@@ -85,7 +121,9 @@ def read_value(value: Any, collector: Collector, where: str, *, top: bool) -> No
 
 
 def _hex(text: str, where: str, what: str, index: int) -> bytes:
-    """:func:`~batchkit.coerce.hex_bytes`, its common case (``0x``, nothing to strip) first."""
+    """:func:`~batchkit.coerce.hex_bytes`, its common case (``0x``, nothing to strip) first; at most
+    MAX_RECORD_BYTES."""
+    check_hex_length(text, f"{where}: {what}", index)
     if text[:2] == "0x":
         try:
             return bytes.fromhex(text[2:])

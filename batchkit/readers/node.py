@@ -38,7 +38,6 @@ import itertools
 import json
 import math
 import random
-import re
 import sys
 import time
 from collections import deque
@@ -52,6 +51,7 @@ from .. import limits
 from ..coerce import parse_sender
 from ..errors import (BlockNotFoundError, InputError, JsonRpcError, NodeUnreachableError, RpcResponseError,
                       UnsupportedTransactionError)
+from .bounds import nests_at_most
 from .collect import Collector, Transactions
 from .rpc import raw_from_rpc
 
@@ -272,7 +272,7 @@ class _Node:
                 raise RpcResponseError(f"HTTP {status}" + (f" after {attempt} attempts" if attempt > 1 else "")
                                        + (f": {_short(data)}" if data else ""),
                                        url=self.shown, block=block, status=status)
-            if not _nests_at_most(data, limits.MAX_JSON_DEPTH):
+            if not nests_at_most(data, limits.MAX_JSON_DEPTH):
                 raise RpcResponseError(f"the answer nests deeper than MAX_JSON_DEPTH ({limits.MAX_JSON_DEPTH}): "
                                        f"{_short(data)}", url=self.shown, block=block, status=status)
             try:
@@ -314,30 +314,6 @@ class _Node:
         if retry_after is not None and retry_after.strip().isdigit():
             delay = min(BACKOFF_MAX, max(delay, float(retry_after)))
         time.sleep(delay)
-
-
-_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
-_INNERMOST_PAIR = re.compile(rb"\[\]|\{\}")
-
-
-def _nests_at_most(data: bytes, depth: int) -> bool:
-    """Whether json, decoding the text ``data``, nests at most ``depth`` arrays and objects deep.
-
-    The brackets outside strings are kept (escaped backslashes and quotes dropped first, then every other
-    piece between quotes) and innermost pairs removed, one level per pass. Balanced brackets empty within
-    ``depth`` passes exactly when they nest at most ``depth`` deep; brackets that stop emptying (text cut
-    short, mismatched) were nested at most the passes made plus the opening brackets left. Up to its first
-    byte that is not JSON, json reads the text as read here, and it fails there."""
-    text = data.replace(b"\\\\", b"").replace(b'\\"', b"")
-    brackets = b"".join(text.split(b'"')[::2]).translate(None, _NOT_BRACKETS)
-    for passes in range(depth + 1):
-        if not brackets:
-            return True
-        inner = _INNERMOST_PAIR.sub(b"", brackets)
-        if len(inner) == len(brackets):
-            return passes + brackets.count(b"[") + brackets.count(b"{") <= depth
-        brackets = inner
-    return False
 
 
 def _not_json(constant: str):

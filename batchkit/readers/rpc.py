@@ -8,6 +8,7 @@ from typing import Any
 
 import rlp
 
+from .. import limits
 from ..errors import InputError, UnsupportedTransactionError
 from ..tx import (ACCESS_LIST, BLOB, DYNAMIC_FEE, LEGACY, SET_CODE, SUPPORTED_TYPES, AccessListEntry, AccessListTx,
                   Authorization, BlobTx, DynamicFeeTx, LegacyTx, SetCodeTx, Transaction, keccak256, parse_tx)
@@ -45,6 +46,8 @@ def _q(obj: dict, key: str, default: Any = None) -> int:
 def _hexbytes(value: str | None, what: str) -> bytes:
     if value is None:
         raise _Bad(f"missing field {what!r}")
+    if isinstance(value, str) and len(value) > 2 * limits.MAX_RECORD_BYTES + 2:
+        raise _Bad(f"{what} is longer than MAX_RECORD_BYTES ({limits.MAX_RECORD_BYTES})")
     try:
         return bytes.fromhex(value[2:] if value.startswith(("0x", "0X")) else value)
     except ValueError:
