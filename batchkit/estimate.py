@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 from .l1 import cost
 from .api import compress, decompress
-from .baselines import op
 from .l1.blob import blobs_needed
 from .l1.blobstream import stream_blobs_needed
 from .builder import build_payloads
@@ -87,6 +86,8 @@ def compare_posting(raws: list[bytes], senders: list[bytes] | None, *, target_bl
     counts = {STREAM: len(stream), PER_PAYLOAD: len(per)}
     left_out = 0
     if include_op:
+        from .baselines import op  # the baselines pull in pyrlp (0.3 s of imports): only when OP is priced
+
         channels, start = [], 0
         for payload in stream:
             batch = raws[start:start + (v1.parse(payload) if version == 1 else v2.parse_header(payload)).n]

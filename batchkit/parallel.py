@@ -37,9 +37,8 @@ in item order) and ``close``; :class:`batchkit.cluster.DaskExecutor` runs the it
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Iterable, Iterator, Protocol, TypeVar
 
 from .errors import InputError
@@ -136,6 +135,9 @@ class ProcessExecutor(_PoolExecutor):
 
     def __init__(self, jobs: int, *, start_method: str = "forkserver"):
         self.jobs = _check_jobs(jobs)
+        import multiprocessing  # with ProcessPoolExecutor: a slow import that only process pools need
+        from concurrent.futures import ProcessPoolExecutor
+
         context = multiprocessing.get_context(start_method)
         self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
 

@@ -25,14 +25,16 @@ from __future__ import annotations
 
 import itertools
 import os
-from concurrent.futures import ProcessPoolExecutor
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from coincurve import PublicKey
 
 from .errors import InputError, SenderRecoveryError
 from .format._backend import core
 from .tx import keccak256
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 #: Below this many transactions :func:`recover_senders` stays in-process: starting workers and
 #: shipping the bytes to them costs more than the recovery itself.
@@ -121,6 +123,8 @@ def recover_senders(raws: list[bytes], *, workers: int | None = None, strict: bo
     if workers == 1 or len(raws) < POOL_THRESHOLD:
         return [_recover_or_none(raw, i, strict) for i, raw in enumerate(raws)]
 
+    from concurrent.futures import ProcessPoolExecutor  # multiprocessing: a slow import most calls never need
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return _recover_in(pool, workers, raws, 0, strict)
 
@@ -169,7 +173,9 @@ def recover_stream(pairs: Iterable[tuple[bytes, bytes | None]], *, workers: int 
                 if workers == 1 or len(raws) < POOL_THRESHOLD:
                     found = [_recover_or_none(raw, base + i, strict) for raw, i in zip(raws, missing)]
                 else:
-                    pool = pool or ProcessPoolExecutor(max_workers=workers)
+                    if pool is None:
+                        from concurrent.futures import ProcessPoolExecutor
+                        pool = ProcessPoolExecutor(max_workers=workers)
                     try:
                         found = _recover_in(pool, workers, raws, 0, strict)
                     except InputError as exc:  # name the transaction by its position in the input

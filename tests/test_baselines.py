@@ -357,3 +357,45 @@ def test_arbitrary_span_batch_bodies_decode_or_raise_decode_error(body):
         op.decode_span_batch(b"\x01" + body, 10)
     except DecodeError:
         pass
+
+
+# --- the plain streams --------------------------------------------------------------------------------------
+
+def _stream_batches():
+    from batchkit.corpora import generate_batch
+    txs = [t.raw for t in generate_batch(600, seed=5) if t.raw[0] != 3]
+    return [txs[i:i + 100] for i in range(0, len(txs), 100)]
+
+
+@pytest.mark.parametrize("name", ["raw-zstd3-stream", "raw-zstd7-stream", "raw-zstd19-stream",
+                                  "raw-brotli11-stream", "op-span-brotli11-stream"])
+def test_stream_baselines_round_trip_in_order_and_use_history(name):
+    from batchkit.baselines.streams import STREAM_FORMATS
+    batches = _stream_batches()
+    encode, decode = STREAM_FORMATS[name].session()
+    payloads = [encode(b) for b in batches]
+    _, fresh = STREAM_FORMATS[name].session()
+    assert [fresh(p) for p in payloads] == batches
+    # The same batch again costs far less than alone: the stream keeps its window across payloads.
+    again = encode(batches[0])
+    assert len(again) < len(payloads[0]) / 4
+    assert fresh(again) == batches[0]
+
+
+def test_stream_baseline_decoders_reject_bad_payloads():
+    from batchkit.baselines.streams import STREAM_FORMATS, split_raw
+    batches = _stream_batches()
+    for name in ("raw-zstd7-stream", "raw-brotli11-stream"):
+        encode, _ = STREAM_FORMATS[name].session()
+        first = encode(batches[0])
+        _, decode = STREAM_FORMATS[name].session()
+        with pytest.raises(DecodeError):
+            decode(first[:len(first) // 2] + bytes(8) + first[len(first) // 2:])
+    _, decode = STREAM_FORMATS["raw-zstd7-stream"].session()
+    with pytest.raises(DecodeError):
+        decode(b"\x00" * 10)  # no frame header
+    with pytest.raises(DecodeError):
+        split_raw(b"\x02\x85hello")  # an RLP string, not a list
+    with pytest.raises(DecodeError):
+        split_raw(batches[0][0][:-1])  # truncated
+    assert split_raw(b"".join(batches[0])) == batches[0]

@@ -220,3 +220,27 @@ def test_bench_jobs_give_the_serial_tables(tmp_path, txs_file, capsys):
     assert rows[0] == rows[1] and len(rows[0]) == 3
     assert reports[0]["batchkit_columns"] == reports[1]["batchkit_columns"]
     assert reports[1]["meta"]["jobs"] == 2
+
+
+#: Modules the CLI's start must not import: each costs tens of milliseconds (pyrlp and eth_utils with pydantic
+#: about 0.3 s, eth_abi 0.15 s, urllib3 0.1 s, multiprocessing 0.03 s); they are imported where they are used.
+SLOW_IMPORTS = ("rlp", "eth_utils", "eth_abi", "eth_account", "pydantic", "urllib3", "multiprocessing", "ckzg",
+                "batchkit.baselines", "batchkit.corpora.generate", "batchkit.bench")
+
+
+def test_importing_the_cli_leaves_the_slow_modules_for_later():
+    code = ("import sys, batchkit.cli\n"
+            f"print(','.join(m for m in {SLOW_IMPORTS!r} if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_compress_and_decompress_run_without_the_slow_modules(tmp_path, txs_file):
+    payload, back = tmp_path / "p.bin", tmp_path / "back.jsonl"
+    code = ("import sys\nfrom batchkit.cli import main\n"
+            f"assert main(['compress', {str(txs_file)!r}, '-o', {str(payload)!r}]) == 0\n"
+            f"assert main(['decompress', {str(payload)!r}, '-o', {str(back)!r}]) == 0\n"
+            f"print(','.join(m for m in {SLOW_IMPORTS!r} if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # compress may start a process pool (sender recovery of a large input); nothing else is needed
+    assert set(out.stdout.strip().splitlines()[-1].split(",")) <= {"", "multiprocessing"}

@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 from .._version import __version__
 from ..api import compress, decompress
 from ..baselines import FORMATS
+from ..baselines.streams import STREAM_FORMATS
 from ..l1.blob import blobs_needed
 from ..builder import build_payloads
 from ..corpora import batches, generate_batch, load_all, shared_corpora_dir
@@ -23,7 +24,8 @@ from ..errors import InputError, VerificationError
 from ..estimate import compare_posting
 from ..format import v1
 from ..format._backend import COMPILED
-from ..format.v2 import Decoder as V2Decoder
+from ..format.priors import TRAINED_ON
+from ..format.v2 import Decoder as V2Decoder, parse_header as v2_header
 from ..format.validity import records
 from ..inspection import inspect_payload
 from ..parallel import default_jobs, get_executor
@@ -42,8 +44,16 @@ BATCHKIT_LEVELS = {f"batchkit-{prefix}{level}": (level, mode)
                    for prefix, mode in (("stream-", "stream"), ("", "independent"), ("v1-", "v1"),
                                         ("validity-", "validity"), ("stream-validity-", "stream-validity"))
                    for level in ("fast", "default", "max")}
-#: The row every other row is compared with.
+#: The row every other row is compared with (``vs_op_span_pct``).
 REFERENCE_FORMAT = "op-span-brotli10"
+#: Row groups, in table order: payloads that decode alone, payloads that use the ones before them, and the
+#: validity profile (which round-trips to records, not to signed bytes).
+GROUPS = ("independent", "stream", "validity")
+#: The row each group is compared with (``vs_reference_pct``): a stream with the plain zstd-7 stream over the
+#: raw transactions (what a batcher gets in 20 lines), everything else with OP span batches + brotli-10.
+GROUP_REFERENCE = {"independent": REFERENCE_FORMAT, "stream": "raw-zstd7-stream", "validity": REFERENCE_FORMAT}
+#: The shared corpus the shipped prior was not trained on: what ``batchkit bench`` measures by default.
+HELD_OUT_CORPUS = "ethereum-mainnet-recent.jsonl"
 DEFAULT_BATCH_BYTES = 120_000
 #: Size of the corpus generated when the shared corpora are absent.
 GENERATED_TXS = 5_000
@@ -67,6 +77,8 @@ class Format:
     """The batchkit level, or None for a baseline."""
     expect: Callable | None = None
     """``expect(txs, senders)``: what decoding must give back, when it is not ``txs`` (the validity profile)."""
+    group: str = "independent"
+    """One of :data:`GROUPS`."""
 
 
 def _batchkit_format(name: str, level: str, mode: str) -> Format:
@@ -81,7 +93,8 @@ def _batchkit_format(name: str, level: str, mode: str) -> Format:
         return (lambda txs, senders: compress(txs, level=level, senders=senders, version=version,
                                               profile=profile)), decompress
 
-    return Format(name, session, blobs_needed, level, records if profile == "validity" else None)
+    group = "validity" if profile == "validity" else "stream" if mode == "stream" else "independent"
+    return Format(name, session, blobs_needed, level, records if profile == "validity" else None, group)
 
 
 def _baseline_format(name: str) -> Format:
@@ -94,9 +107,20 @@ def _baseline_format(name: str) -> Format:
     return Format(name, lambda: (encode, base.decode), lambda n: max(1, -(-n // capacity)))
 
 
+def _stream_baseline_format(name: str) -> Format:
+    base = STREAM_FORMATS[name]
+    capacity = base.blob_capacity
+
+    def session():
+        encode, decode = base.session()
+        return (lambda txs, senders: encode(txs)), decode
+
+    return Format(name, session, lambda n: max(1, -(-n // capacity)), group="stream")
+
+
 def known_formats() -> list[str]:
-    """Every format name the bench knows: the batchkit levels, then the baselines."""
-    return [*BATCHKIT_LEVELS, *FORMATS]
+    """Every format name the bench knows: the batchkit levels, then the baselines, then the plain streams."""
+    return [*BATCHKIT_LEVELS, *FORMATS, *STREAM_FORMATS]
 
 
 def select_formats(spec: str | None) -> list[Format]:
@@ -109,8 +133,8 @@ def select_formats(spec: str | None) -> list[Format]:
     if not names:
         raise InputError("no formats given")
     names = list(dict.fromkeys(names))
-    return [_batchkit_format(n, *BATCHKIT_LEVELS[n]) if n in BATCHKIT_LEVELS else _baseline_format(n)
-            for n in names]
+    return [_batchkit_format(n, *BATCHKIT_LEVELS[n]) if n in BATCHKIT_LEVELS
+            else _stream_baseline_format(n) if n in STREAM_FORMATS else _baseline_format(n) for n in names]
 
 
 # --- corpus ------------------------------------------------------------------------------------------------
@@ -121,6 +145,15 @@ class Corpus:
     description: str
     left_out: dict[str, int] = field(default_factory=dict)
     """Why transactions were left out, and how many."""
+    files: list[str] = field(default_factory=list)
+    """Names of the files read (empty for a generated corpus or blocks from a node)."""
+
+    @property
+    def trained_on(self) -> list[str]:
+        """The files of the corpus that a shipped prior was trained on (:data:`batchkit.format.priors.TRAINED_ON`):
+        a row whose payloads use that prior is in-sample on them."""
+        trained = frozenset().union(*TRAINED_ON.values())
+        return sorted({f for f in self.files if f in trained})
 
 
 def _filter(raws: list[bytes], left_out: dict[str, int]) -> list[bytes]:
@@ -135,10 +168,15 @@ def _filter(raws: list[bytes], left_out: dict[str, int]) -> list[bytes]:
     return kept
 
 
-def load_corpus(paths: Sequence[str]) -> Corpus:
-    """The bench corpus: ``paths`` read with :func:`batchkit.readers.read_transactions`; with no paths every
-    file of the shared corpora; without those, a generated corpus. Type-3 and system txs are left out."""
+def load_corpus(paths: Sequence[str], *, all_shared: bool = False) -> Corpus:
+    """The bench corpus: ``paths`` read with :func:`batchkit.readers.read_transactions`; with no paths the
+    shared corpus the prior was not trained on (:data:`HELD_OUT_CORPUS`), or every file of the shared corpora
+    with ``all_shared`` (in-sample for the prior); without the shared corpora, a generated corpus. Type-3
+    and system txs are left out."""
     left_out: dict[str, int] = {}
+    directory = None if paths else shared_corpora_dir()
+    if not paths and not all_shared and directory is not None and (Path(directory) / HELD_OUT_CORPUS).is_file():
+        paths = [str(Path(directory) / HELD_OUT_CORPUS)]
     if paths:
         raws: list[bytes] = []
         files = [f for p in paths for f in (list_partitions(p) if Path(p).is_dir() else [p])]
@@ -148,16 +186,18 @@ def load_corpus(paths: Sequence[str]) -> Corpus:
             if found.skipped:
                 left_out["unsupported txs"] = left_out.get("unsupported txs", 0) + found.skipped
         description = ", ".join(Path(p).name for p in paths)
+        names = [Path(f).name for f in files]
     else:
-        directory = shared_corpora_dir()
+        names = []
         if directory is not None:
             raws = load_all(directory, include_system=True, include_blobs=True)
             description = f"all of {directory}/*.jsonl"
+            names = sorted(p.name for p in Path(directory).glob("*.jsonl"))
         else:
             raws = [t.raw for t in generate_batch(GENERATED_TXS, seed=GENERATED_SEED)]
             description = (f"generated corpus of {GENERATED_TXS} txs (seed {GENERATED_SEED}): "
                            "the shared corpora are absent")
-    return Corpus(_filter(raws, left_out), description, left_out)
+    return Corpus(_filter(raws, left_out), description, left_out, names)
 
 
 def corpus_of(txs: Transactions, description: str) -> Corpus:
@@ -209,9 +249,24 @@ class Row:
     decode_s: float = 0.0
     cost_wei: int = 0
     payloads: list[bytes] = field(default_factory=list, repr=False)
+    group: str = "independent"
 
-    def result(self, reference: "Row | None") -> dict:
+    def uses_prior(self) -> bool:
+        """Whether any of the row's payloads starts from a shipped prior (a v2 keyframe with flag bit 0)."""
+        return any(p[:3] == b"BK\x02" and v2_header(p).prior is not None for p in self.payloads)
+
+    def result(self, reference: "Row | None", group_reference: "Row | None" = None,
+               in_sample: bool = False) -> dict:
+        """One row of ``results``. Keys: ``name``; ``group`` (one of :data:`GROUPS`: ``independent``,
+        ``stream``, ``validity``); ``in_sample`` (True when the row's payloads use a shipped prior and the
+        corpus holds files that prior was trained on: its size is then not a result); ``bytes_per_tx``;
+        ``ratio`` (raw / payload bytes); ``blobs``; ``encode_mb_s`` and ``decode_mb_s`` (raw MB per second);
+        ``payload_bytes``; ``cost_per_tx_gwei``; ``vs_op_span_pct`` (bytes per tx against
+        :data:`REFERENCE_FORMAT`, percent); ``reference`` (the row the group is compared with,
+        :data:`GROUP_REFERENCE`) and ``vs_reference_pct`` (bytes per tx against it, percent; None when absent);
+        ``encode_vs_reference`` and ``decode_vs_reference`` (speed as a multiple of the reference row's)."""
         bpt = self.payload_bytes / self.txs
+        gref = group_reference
         return {
             "name": self.name,
             "bytes_per_tx": bpt,
@@ -223,6 +278,14 @@ class Row:
             "cost_per_tx_gwei": self.cost_wei / self.txs / 1e9,
             "vs_op_span_pct": (None if reference is None else
                                (bpt / (reference.payload_bytes / reference.txs) - 1) * 100),
+            "group": self.group,
+            "in_sample": in_sample,
+            "reference": GROUP_REFERENCE[self.group],
+            "vs_reference_pct": None if gref is None else (bpt / (gref.payload_bytes / gref.txs) - 1) * 100,
+            "encode_vs_reference": (gref.encode_s / self.encode_s if gref is not None and self.encode_s
+                                    and gref.encode_s else None),
+            "decode_vs_reference": (gref.decode_s / self.decode_s if gref is not None and self.decode_s
+                                    and gref.decode_s else None),
         }
 
 
@@ -234,7 +297,7 @@ def run_format(fmt: Format, batches: list[list[bytes]], senders: list[list[bytes
                blob_base_fee: int, progress=None) -> Row:
     """Encode and decode every batch with ``fmt``, timing each call; raise VerificationError unless every
     batch comes back exactly."""
-    row = Row(fmt.name, fmt.level, sum(map(len, batches)), sum(len(t) for b in batches for t in b))
+    row = Row(fmt.name, fmt.level, sum(map(len, batches)), sum(len(t) for b in batches for t in b), group=fmt.group)
     clock = time.perf_counter
     encode, decode = fmt.session()
     for i, (txs, snd) in enumerate(zip(batches, senders)):
@@ -370,7 +433,7 @@ def _run_chunk_job(job: tuple) -> Row:
 
 
 def _merge(rows: list[Row]) -> Row:
-    out = Row(rows[0].name, rows[0].level, 0, 0)
+    out = Row(rows[0].name, rows[0].level, 0, 0, group=rows[0].group)
     for r in rows:
         out.txs += r.txs
         out.raw_bytes += r.raw_bytes
@@ -459,8 +522,12 @@ def run(corpus: Corpus, formats: list[Format], *, batch_bytes: int | None = None
     else:
         rows = _run_formats(formats, batches, batch_senders, base_fee=base_fee, blob_base_fee=blob_base_fee,
                             jobs=jobs)
-    reference = next((r for r in rows if r.name == REFERENCE_FORMAT), None)
-    results = sorted((r.result(reference) for r in rows), key=lambda r: (r["bytes_per_tx"], r["name"]))
+    by_name = {r.name: r for r in rows}
+    reference = by_name.get(REFERENCE_FORMAT)
+    trained_on = corpus.trained_on
+    results = sorted((r.result(reference, by_name.get(GROUP_REFERENCE[r.group]),
+                               bool(trained_on) and r.uses_prior()) for r in rows),
+                     key=lambda r: (GROUPS.index(r["group"]), r["bytes_per_tx"], r["name"]))
     columns = {r.name.removeprefix("batchkit-"): column_bytes(r.payloads, r.txs) for r in rows
                if r.level is not None}
 
@@ -488,6 +555,9 @@ def run(corpus: Corpus, formats: list[Format], *, batch_bytes: int | None = None
         "base_fee_gwei": base_fee / 1e9,
         "blob_base_fee_gwei": blob_base_fee / 1e9,
         "reference": REFERENCE_FORMAT,
+        "group_reference": GROUP_REFERENCE,
+        "prior_trained_on": trained_on,
+        "in_sample": any(r["in_sample"] for r in results),
     }
     report = {"meta": meta, "results": results, "batchkit_columns": columns}
     if target_blobs is not None:

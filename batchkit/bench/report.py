@@ -9,14 +9,24 @@ def _fmt(v, spec: str) -> str:
     return "-" if v is None else format(v, spec)
 
 
+def _vs_reference(r: dict) -> str:
+    if r.get("vs_reference_pct") is None or r["name"] == r.get("reference"):
+        return "-"
+    return (f"{r['vs_reference_pct']:+.1f}% {r['reference']}, enc {_fmt(r['encode_vs_reference'], '.2f')}x, "
+            f"dec {_fmt(r['decode_vs_reference'], '.2f')}x")
+
+
 def render_table(results: list[dict]) -> str:
-    """The results as a Markdown table."""
-    head = ["format", "payload B", "ratio", "B/tx", "blobs", "enc MB/s", "dec MB/s", "gwei/tx",
-            f"vs {REFERENCE_FORMAT}"]
-    rows = [[r["name"], f"{r['payload_bytes']:,}", f"{r['ratio']:.3f}", f"{r['bytes_per_tx']:.1f}",
+    """The results as a Markdown table; an in-sample row (its payloads use a prior trained on this corpus) is
+    marked ``*`` after its name, and each row is compared with its group's reference row too."""
+    head = ["format", "group", "payload B", "ratio", "B/tx", "blobs", "enc MB/s", "dec MB/s", "gwei/tx",
+            f"vs {REFERENCE_FORMAT}", "vs group reference (bytes, speeds)"]
+    rows = [[r["name"] + (" *" if r.get("in_sample") else ""), r.get("group", "-"), f"{r['payload_bytes']:,}",
+             f"{r['ratio']:.3f}", f"{r['bytes_per_tx']:.1f}",
              str(r["blobs"]), _fmt(r["encode_mb_s"], ".2f"), _fmt(r["decode_mb_s"], ".1f"),
              f"{r['cost_per_tx_gwei']:,.0f}",
-             "-" if r["vs_op_span_pct"] is None else f"{r['vs_op_span_pct']:+.1f}%"] for r in results]
+             "-" if r["vs_op_span_pct"] is None else f"{r['vs_op_span_pct']:+.1f}%", _vs_reference(r)]
+            for r in results]
     widths = [max(len(x) for x in col) for col in zip(head, *rows)]
 
     def line(cells):
@@ -24,7 +34,9 @@ def render_table(results: list[dict]) -> str:
                                  for i, (c, w) in enumerate(zip(cells, widths))) + " |"
 
     sep = "|" + "|".join("-" * (w + 1) + (":" if i else "-") for i, w in enumerate(widths)) + "|"
-    return "\n".join([line(head), sep, *map(line, rows)]) + "\n"
+    note = ("\n* in-sample: the row's payloads use the shipped prior, which was trained on this corpus; its size is "
+            "not a result (bench the held-out corpus)\n" if any(r.get("in_sample") for r in results) else "")
+    return "\n".join([line(head), sep, *map(line, rows)]) + "\n" + note
 
 
 def render_meta(meta: dict) -> str:
@@ -34,6 +46,9 @@ def render_meta(meta: dict) -> str:
             else f"batches whose batchkit-default payload fills {meta['target_blobs']} blob(s)")
     return "\n".join([
         f"corpus: {meta['corpus']}",
+        ("IN-SAMPLE: the shipped prior was trained on " + ", ".join(meta["prior_trained_on"]) + "; rows whose "
+         "payloads use it are marked *" if meta.get("prior_trained_on") else
+         "held out: the shipped prior was not trained on this corpus"),
         f"{meta['txs']:,} txs ({meta['raw_bytes']:,} raw bytes) in {meta['batches']} {size} "
         f"(mean {meta['raw_bytes'] / meta['batches']:,.0f} B, {meta['txs'] / meta['batches']:.0f} txs)",
         f"left out for every format, so all rows see the same batches: {left}",

@@ -139,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="batchkit against today's production formats on the same batches")
     p.add_argument("corpus", nargs="*", help="JSONL / JSON-RPC / Parquet files, or --rpc URL --blocks A:B "
-                                             "(default: ../shared/corpora, else a generated corpus)")
+                                             "(default: ../shared/corpora/ethereum-mainnet-recent.jsonl, the corpus the "
+                                             "shipped prior was not trained on; else a generated corpus)")
     size = p.add_mutually_exclusive_group()
     size.add_argument("--batch-bytes", type=int, help="cut batches of about N raw transaction bytes (default 120000)")
     size.add_argument("--target-blobs", type=int, help="cut batches that fill N blobs")

@@ -22,6 +22,14 @@ ID_BYTES = 8
 #: ethereum-mainnet-recent.jsonl: 337,587 + 4,194,304 bytes).
 DEFAULT_ID = bytes.fromhex("2b965c6a57a924ba")
 _MAGIC = b"BKP1"
+#: The corpus files (of ``../shared/corpora``) each prior was trained on (``scripts/train_priors.py``): data
+#: from these is *in-sample* for a payload that uses the prior, and ``batchkit bench`` marks such rows.
+TRAINED_ON: dict[bytes, frozenset[str]] = {
+    DEFAULT_ID: frozenset({
+        "arbitrum-one-from-l1-batches.jsonl", "ethereum-etl.jsonl", "ethereumjs.jsonl", "nimbus-eth1.jsonl",
+        "op-base-from-l1-batches.jsonl", "polygon-zkevm-from-l1-batches.jsonl", "portal-spec-tests.jsonl",
+        "raiko.jsonl", "reth.jsonl", "scroll-prover.jsonl"}),
+}
 
 
 @dataclass

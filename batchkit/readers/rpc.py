@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import rlp
-
 from .. import limits
 from ..errors import InputError, UnsupportedTransactionError
 from ..tx import (ACCESS_LIST, BLOB, DYNAMIC_FEE, LEGACY, SET_CODE, SUPPORTED_TYPES, AccessListEntry, AccessListTx,
@@ -107,7 +105,11 @@ def _rebuild(obj: dict, index: int | None) -> tuple[Transaction, bytes]:
         raise InputError(f"bad JSON-RPC transaction: {exc}", index=index) from None
     try:
         raw = tx.encode()
-    except (TypeError, ValueError, rlp.exceptions.RLPException) as exc:  # a field of a type RLP cannot hold
+    except Exception as exc:  # noqa: BLE001 -- pyrlp is imported by tx.encode, not here (slow import)
+        from rlp.exceptions import RLPException
+        if not isinstance(exc, (TypeError, ValueError, RLPException)):
+            raise
+        # a field of a type RLP cannot hold
         raise InputError(f"bad JSON-RPC transaction: {exc}", index=index) from None
     tx = parse_tx(raw, index)  # the same strictness as raw input (field ranges, shapes)
     if "hash" in obj and obj["hash"] is not None:
