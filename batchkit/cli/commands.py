@@ -34,7 +34,10 @@ from ..readers.node import display_url
 from ..senders import recover_senders, recover_stream
 from ..tx import keccak256
 from ..stream import KEYFRAME_EVERY, ParentMismatchError, StreamDecoder, StreamEncoder
-from .output import plural, refuse_binary_to_terminal
+from ..l1.prices import BENCH_BLOB_BASE_FEE, ESTIMATE_BLOB_BASE_FEE
+from ..l1.prices import resolve as resolve_prices
+from ..corpora import shared_corpora_dir
+from .output import check_output_file, plural, refuse_binary_to_terminal
 from .payloads import (is_payload_stream_dir, is_stream, read_file, read_posted, read_stream_tail,
                        stream_files, stream_transactions)
 
@@ -598,21 +601,30 @@ def cmd_estimate(args) -> int:
     else:
         # Transactions or a payload in any posting form: a plain file is read up to the larger limit.
         data = read_posted(args.input, MAX_INPUT_BYTES, "input size")
+    fees = resolve_prices(args.base_fee, args.blob_base_fee, rpc=args.rpc, fork=args.fork,
+                          need_blob=args.excess_blob_gas is None)
     with Stages([f"estimate ({args.level})"], "estimate") as stage:
         stage.step(f"estimate ({args.level})")
-        result = estimate(data, level=args.level, base_fee=args.base_fee, blob_base_fee=args.blob_base_fee,
+        result = estimate(data, level=args.level, base_fee=fees.base_fee, blob_base_fee=fees.blob_base_fee,
                           excess_blob_gas=args.excess_blob_gas, fork=args.fork, eth_usd=args.eth_usd,
                           skip_unsupported=args.skip_unsupported, target_blobs=args.target_blobs or None,
                           blobs_per_tx=args.blobs_per_tx, include_op=not args.no_op,
                           keyframe_every=args.keyframe_every or None)
     if result.skipped:
         print(f"skipped {plural(result.skipped, 'unsupported transaction')}", file=sys.stderr)
+    blob_source = fees.blob_base_fee_source or {
+        "eip7918-reserve": f"default: {ESTIMATE_BLOB_BASE_FEE}, no node, none given",
+        "minimum": "default: the minimum, 1 wei (no node, none given)",
+        "excess_blob_gas": f"from --excess-blob-gas {args.excess_blob_gas}"}.get(
+        result.comparison.blob_base_fee_source, result.comparison.blob_base_fee_source)
     if args.json:
         out = result.comparison.to_dict()
+        out["fee_sources"] = {"base_fee": fees.base_fee_source, "blob_base_fee": blob_source}
         if result.posting is not None:
             out["posting"] = result.posting.to_dict()
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
     else:
+        sys.stdout.write(f"base fee: {fees.base_fee_source}; blob base fee: {blob_source}\n")
         sys.stdout.write(render_estimate(result.comparison))
         if result.posting is not None:
             from ..bench import render_posting  # the bench package only when asked for (its imports are heavy)
@@ -654,23 +666,49 @@ def render_estimate(c: cost.Comparison) -> str:
 def cmd_bench(args) -> int:
     from .. import bench  # the baselines and the corpus generator: slow imports no other command needs
 
-    base_fee = cost.parse_wei(args.base_fee)
-    blob_base_fee = cost.parse_wei(args.blob_base_fee)
+    if args.list_formats:
+        sys.stdout.write("\n".join(bench.known_formats()) + "\n")
+        return EXIT_OK
+    for out in (args.json_out, args.html):
+        check_output_file(out)
     formats = bench.select_formats(args.formats)
-    if _from_node(args):
+    from_node = _from_node(args)
+    fees = resolve_prices(args.base_fee, args.blob_base_fee, rpc=args.rpc if from_node else None,
+                          default_blob_base_fee=BENCH_BLOB_BASE_FEE)
+    base_fee, blob_base_fee = fees.base_fee, fees.blob_base_fee
+    if from_node:
         if args.corpus:
             raise InputError("give corpus files or --rpc URL, not both")
         corpus = bench.corpus_of(_read_node(args, skip_unsupported=True),
                                  f"blocks {args.blocks} of {display_url(args.rpc)}")
+        corpus_files = None
     else:
         corpus = bench.load_corpus(args.corpus or [])
-    if args.scheduler is not None or args.workers is not None:
-        with _executor(args, None, "processes") as pool:
-            report = bench.run(corpus, formats, batch_bytes=args.batch_bytes, target_blobs=args.target_blobs,
-                               base_fee=base_fee, blob_base_fee=blob_base_fee, limit=args.limit, executor=pool)
-    else:
-        report = bench.run(corpus, formats, batch_bytes=args.batch_bytes, target_blobs=args.target_blobs,
-                           base_fee=base_fee, blob_base_fee=blob_base_fee, limit=args.limit, jobs=args.jobs)
+        shared = shared_corpora_dir()
+        corpus_files = list(args.corpus) if args.corpus else \
+            ([str(p) for p in sorted(shared.glob("*.jsonl"))] if shared is not None else None)
+    reports = []
+    for _ in range(args.repeats):
+        if args.scheduler is not None or args.workers is not None:
+            with _executor(args, None, "processes") as pool:
+                reports.append(bench.run(corpus, formats, batch_bytes=args.batch_bytes,
+                                         target_blobs=args.target_blobs, base_fee=base_fee,
+                                         blob_base_fee=blob_base_fee, limit=args.limit, executor=pool))
+        else:
+            reports.append(bench.run(corpus, formats, batch_bytes=args.batch_bytes, target_blobs=args.target_blobs,
+                                     base_fee=base_fee, blob_base_fee=blob_base_fee, limit=args.limit,
+                                     jobs=args.jobs))
+    report = bench.merge_repeats(reports)
+    report["meta"]["fee_sources"] = {"base_fee": fees.base_fee_source, "blob_base_fee": fees.blob_base_fee_source}
+    if args.html:
+        from ..bench.classes import class_results
+        from ..bench.html import write_html
+        raws = corpus.raws if args.limit is None else corpus.raws[:args.limit]
+        classes = class_results(raws, formats, batch_bytes=report["meta"]["batch_bytes"], base_fee=base_fee,
+                                blob_base_fee=blob_base_fee, jobs=args.jobs or default_jobs())
+        report["classes"] = classes
+        write_html(args.html, report, classes=classes, corpus_files=corpus_files,
+                   fees=report["meta"]["fee_sources"])
     if args.json_out:
         with atomic_output(args.json_out, binary=False) as f:
             json.dump(report, f, indent=2)
@@ -687,6 +725,8 @@ def cmd_bench(args) -> int:
         out.write("\n" + bench.render_builder_time(report["builder_time"]))
     for p in plots:
         out.write(f"plot: {p}\n")
+    if args.html:
+        out.write(f"html: {args.html}\n")
     if args.json_out:
         out.write(f"json: {args.json_out}\n")
     out.flush()

@@ -12,6 +12,7 @@ from typing import Callable
 
 from .._version import __version__
 from ..errors import BatchkitError
+from ..l1.prices import BENCH_BLOB_BASE_FEE, DEFAULT_BASE_FEE, ESTIMATE_BLOB_BASE_FEE
 from ..parallel import default_jobs
 from ..readers.node import DEFAULT_BLOCKS_PER_REQUEST, DEFAULT_CONCURRENCY
 from .commands import (EXIT_ERROR, cmd_bench, cmd_compress, cmd_decompress, cmd_estimate, cmd_inspect,
@@ -23,6 +24,9 @@ DESCRIPTION = ("Batches of signed Ethereum transactions into the smallest L1 pay
 POSTED = ("a payload file, - for stdin, a blob directory (compress --to blobs), calldata frames "
           "(compress --to calldata: PREFIX, or PREFIX.000, PREFIX.001, ... when split), a blob stream directory "
           "(compress --blob-stream) or a stream directory (compress --stream: DIR/*.bk), decoded in order")
+
+LEVEL_HELP = ("compression level: fast (zstd 3), default (zstd 9 on the small streams, 7 on the bulk ones), max "
+              "(zstd 19), or a zstd level 1-22 (default: default)")
 
 COMMANDS: dict[str, Callable] = {
     "compress": cmd_compress,
@@ -55,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
                                             "alone into PREFIX.<file stem>.000, ...)")
     p.add_argument("-o", "--output", help="output file (default stdout); a directory with --to blobs, --stream or "
                                           "--blob-stream; a prefix with --target-blobs")
-    p.add_argument("--level", default="default", help="fast, default, max, or a zstd level 1-22")
+    p.add_argument("--level", default="default", help=LEVEL_HELP)
     p.add_argument("--to", choices=("payload", "blobs", "calldata"),
                    help="write the bare payload (default), EIP-4844 blobs with a manifest, or calldata frames")
     p.add_argument("--proofs", action="store_true", help="with --to blobs: also compute KZG proofs")
@@ -115,14 +119,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("estimate", help="what posting the batch costs, as calldata and as blobs")
     p.add_argument("input", nargs="?", help="transactions (as for compress) or a payload; - for stdin "
                                             "(or --rpc URL --blocks A:B)")
-    p.add_argument("--level", default="default")
-    p.add_argument("--base-fee", default="12gwei", help="execution base fee (units: wei, gwei, eth)")
+    p.add_argument("--level", default="default", help=LEVEL_HELP)
+    p.add_argument("--base-fee", help="execution base fee (units: wei, gwei, eth); default: the latest block's "
+                                      f"baseFeePerGas with --rpc, else {DEFAULT_BASE_FEE}")
     fee = p.add_mutually_exclusive_group()
-    fee.add_argument("--blob-base-fee", help="blob base fee (units: wei, gwei, eth)")
+    fee.add_argument("--blob-base-fee", help="blob base fee (units: wei, gwei, eth); default: the node's "
+                                             f"eth_blobBaseFee with --rpc, else {ESTIMATE_BLOB_BASE_FEE}")
     fee.add_argument("--excess-blob-gas", type=int, help="derive the blob base fee from the excess blob gas")
     p.add_argument("--fork", default="bpo2", help="cancun, prague, osaka, bpo1, bpo2 (default)")
     p.add_argument("--eth-usd", type=float, help="ETH price in USD, to show costs in USD")
-    p.add_argument("--skip-unsupported", action="store_true")
+    p.add_argument("--skip-unsupported", action="store_true",
+                   help="leave out transactions of types batchkit does not carry (e.g. OP deposits) and say how many")
     p.add_argument("--target-blobs", type=int, default=6, metavar="N",
                    help="transactions input: also price them as payloads of about N blobs (default 6), laid into "
                         "a blob stream, into per-payload blobs and into OP frames; 0 to skip")
@@ -141,11 +148,18 @@ def build_parser() -> argparse.ArgumentParser:
     size = p.add_mutually_exclusive_group()
     size.add_argument("--batch-bytes", type=int, help="cut batches of about N raw transaction bytes (default 120000)")
     size.add_argument("--target-blobs", type=int, help="cut batches that fill N blobs")
-    p.add_argument("--formats", help="comma-separated format names (default: all)")
+    p.add_argument("--formats", help="comma-separated format names (default: all; --list-formats lists them)")
+    p.add_argument("--list-formats", action="store_true", help="list the format names and exit")
     p.add_argument("--json", dest="json_out", metavar="OUT", help="write the results as JSON")
     p.add_argument("--plot", metavar="DIR", help="write PNG plots into DIR")
-    p.add_argument("--base-fee", default="12gwei")
-    p.add_argument("--blob-base-fee", default="1gwei")
+    p.add_argument("--html", metavar="OUT", help="write one self-contained HTML page (charts inline): rows grouped "
+                                                 "like for like, bytes per column and per transaction class")
+    p.add_argument("--repeats", type=_jobs, default=1, metavar="N",
+                   help="run the bench N times: speeds are medians, the page shows their range (default 1)")
+    p.add_argument("--base-fee", help="execution base fee for the cost column (units: wei, gwei, eth); default: "
+                                      f"the latest block's baseFeePerGas with --rpc, else {DEFAULT_BASE_FEE}")
+    p.add_argument("--blob-base-fee", help="blob base fee for the cost column; default: the node's "
+                                           f"eth_blobBaseFee with --rpc, else {BENCH_BLOB_BASE_FEE}")
     p.add_argument("--limit", type=int, help="use at most N transactions")
     _jobs_argument(p, "processes running the formats side by side (each call still timed alone)")
     _dask_arguments(p, "every format over chunks of 128 batches (the stream rows: one segment each)")
