@@ -13,7 +13,7 @@ from batchkit.errors import InputError
 
 FORMATS = ["batchkit-default", "raw-zstd19", "op-span-brotli10"]
 FIELDS = {"name", "bytes_per_tx", "ratio", "blobs", "encode_mb_s", "decode_mb_s", "payload_bytes",
-          "cost_per_tx_gwei", "vs_op_span_pct"}
+          "cost_per_tx_gwei", "vs_op_span_pct", "encode_mb_s_runs", "decode_mb_s_runs"}  # runs: --repeats
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
