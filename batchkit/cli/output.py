@@ -43,13 +43,17 @@ def silence_stdout() -> None:
         pass
 
 
-def check_output_file(path: str | None) -> None:
-    """Refuse, before any work, an output file that cannot be written: an existing directory, or a path whose
-    directory does not exist (``None``/``-``: stdout, fine)."""
+def check_output_file(path: str | None, directory: bool = False) -> None:
+    """Refuse, before any work, an output that cannot be written: a file where an existing directory is
+    (or, with ``directory``, a directory where a file is), or a path whose directory does not exist
+    (``None``/``-``: stdout, fine)."""
     if path in (None, "-"):
         return
     target = Path(path)
-    if target.is_dir():
+    if directory:
+        if target.exists() and not target.is_dir():
+            raise InputError(f"{path} is a file: give a directory for the output")
+    elif target.is_dir():
         raise InputError(f"{path} is a directory: give a file name for the output")
     parent = target.parent
     if not parent.is_dir():

@@ -55,14 +55,15 @@ def _quantity(value, what: str, url: str) -> int:
         raise RpcResponseError(f"{what} is not a hex quantity: {value[:40]!r}", url=url) from None
 
 
-def node_prices(url: str, *, fork: str = "bpo2", timeout: float | None = None, retries: int | None = None) -> NodePrices:
+def node_prices(url: str, *, fork: str = "bpo2", timeout: float | None = None, retries: int | None = None,
+                notify=None) -> NodePrices:
     """The node's current prices: the latest block's ``baseFeePerGas`` and ``eth_blobBaseFee`` (the blob base
     fee of the next block). Raises the :class:`~batchkit.errors.RpcError` subclasses of
     :func:`batchkit.readers.read_node`, :class:`RpcResponseError` for a block without ``baseFeePerGas``."""
     from ..readers.node import DEFAULT_RETRIES, DEFAULT_TIMEOUT, _Node
 
     node = _Node(url, concurrency=1, timeout=DEFAULT_TIMEOUT if timeout is None else float(timeout),
-                 retries=DEFAULT_RETRIES if retries is None else retries)
+                 retries=DEFAULT_RETRIES if retries is None else retries, notify=notify)
     try:
         block = node.call("eth_getBlockByNumber", ["latest", False])
         if not isinstance(block, dict):
@@ -98,17 +99,18 @@ class Resolved:
 
 
 def resolve(base_fee: str | int | None, blob_base_fee: str | int | None, *, rpc: str | None, fork: str = "bpo2",
-            default_blob_base_fee: str | None = None, need_blob: bool = True) -> Resolved:
+            default_blob_base_fee: str | None = None, need_blob: bool = True, timeout: float | None = None,
+            notify=None) -> Resolved:
     """Fees for a run: each one given is used as it is (``"given"``); with a node (``rpc``) a missing one
     comes from :func:`node_prices` (``"node, block N"``), else from the default (:data:`DEFAULT_BASE_FEE`,
     ``default_blob_base_fee``; ``None``: left to the caller, ``need_blob=False`` also skips asking the node
-    for it)."""
+    for it). ``timeout`` and ``notify``: as for :func:`batchkit.readers.read_node`."""
     bf = None if base_fee is None else cost.parse_wei(base_fee)
     bbf = None if blob_base_fee is None else cost.parse_wei(blob_base_fee)
     bf_source = "given" if bf is not None else ""
     bbf_source = "given" if bbf is not None else ""
     if rpc is not None and (bf is None or (bbf is None and need_blob)):
-        prices = node_prices(rpc, fork=fork)
+        prices = node_prices(rpc, fork=fork, timeout=timeout, notify=notify)
         if bf is None:
             bf, bf_source = prices.base_fee, f"the node's, block {prices.block}"
         if bbf is None and need_blob and prices.blob_base_fee is not None:
