@@ -26,13 +26,14 @@ class InputError(BatchkitError, ValueError):
     """Input that is not a valid signed transaction, an argument out of range, or a file that is not in a
     known input shape.
 
-    ``reason`` is what is wrong; ``index`` the position of the offending transaction when known (the
-    message then starts with ``transaction <index>:``). Re-raise with more context from these attributes,
+    ``reason`` is what is wrong; ``index`` the position of the offending transaction when known, counted
+    from 0 as in the list given (the message then starts with ``transaction <index> (0-based):``; a line of
+    a file is counted from 1, as editors do). Re-raise with more context from these attributes,
     never by cutting the message apart.
     """
 
     def __init__(self, reason: str, *, index: int | None = None):
-        super().__init__(reason if index is None else f"transaction {index}: {reason}")
+        super().__init__(reason if index is None else f"transaction {index} (0-based): {reason}")
         self.reason = reason
         self.index = index
 

@@ -14,6 +14,8 @@ from typing import Any
 
 #: Seconds between refreshes of a :class:`Stages` bar during a step.
 TICK_SECONDS = 0.5
+#: A :class:`Stages` bar: the step, steps done of all, time so far (``compress: 1/3 [00:04]``).
+STAGES_FORMAT = "{desc}: {n_fmt}/{total_fmt} [{elapsed}]"
 
 
 def enabled() -> bool:
@@ -35,6 +37,8 @@ class Stages:
 
     def __init__(self, names: list[str], desc: str = "batchkit"):
         self._bar = bar(len(names), desc, unit="step")
+        # Steps differ in length: no rate and no time left, which steps of one kind would be needed for.
+        self._bar.bar_format = STAGES_FORMAT
         self._done = threading.Event()
         self._started = False
         self._ticker: threading.Thread | None = None
@@ -67,4 +71,4 @@ class Stages:
         self.close()
 
 
-__all__ = ["bar", "enabled", "Stages", "TICK_SECONDS"]
+__all__ = ["bar", "enabled", "Stages", "TICK_SECONDS", "STAGES_FORMAT"]

@@ -75,8 +75,8 @@ class StreamEncoder:
         return self._enc.segment
 
     def rewind(self, parent: bytes | None) -> int:
-        """Drop the payloads made after ``parent`` (they were not posted) and continue from it; ``None`` drops
-        the whole segment. Returns how many were dropped."""
+        """Drop the payloads made after ``parent`` (the payload, or its 16-byte hash; they were not posted) and
+        continue from it; ``None`` drops the whole segment. Returns how many were dropped."""
         return self._enc.rewind(parent)
 
     def resume(self, payloads: Sequence[bytes]) -> int:

@@ -15,7 +15,7 @@ FORMATS = ["batchkit-default", "raw-zstd19", "op-span-brotli10", "batchkit-strea
            "raw-brotli11-stream", "op-span-brotli11-stream"]
 FIELDS = {"name", "bytes_per_tx", "ratio", "blobs", "encode_mb_s", "decode_mb_s", "payload_bytes",
           "cost_per_tx_gwei", "vs_op_span_pct", "group", "in_sample", "reference", "vs_reference_pct",
-          "encode_vs_reference", "decode_vs_reference"}
+          "encode_vs_reference", "decode_vs_reference", "encode_mb_s_runs", "decode_mb_s_runs"}  # runs: --repeats
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 

@@ -15,7 +15,7 @@ from batchkit.senders import recover_senders
 
 def test_input_error_carries_reason_and_index():
     err = InputError("bad nonce", index=7)
-    assert (err.reason, err.index, str(err)) == ("bad nonce", 7, "transaction 7: bad nonce")
+    assert (err.reason, err.index, str(err)) == ("bad nonce", 7, "transaction 7 (0-based): bad nonce")
     assert isinstance(err, ValueError) and isinstance(err, batchkit.BatchkitError)
     unsupported = UnsupportedTransactionError(0x7E, index=2)
     assert (unsupported.tx_type, unsupported.index) == (0x7E, 2)
@@ -27,7 +27,7 @@ def test_builder_names_the_offered_index_of_a_bad_transaction(generated_raws):
     assert b.add(generated_raws[0]) and b.add(generated_raws[1])
     with pytest.raises(InputError) as info:
         b.add(generated_raws[2][:-1])
-    assert info.value.index == 2 and str(info.value) == f"transaction 2: {info.value.reason}"
+    assert info.value.index == 2 and str(info.value) == f"transaction 2 (0-based): {info.value.reason}"
     assert not info.value.reason.startswith("transaction")
 
 

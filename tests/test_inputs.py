@@ -275,7 +275,7 @@ def test_from_rpc_on_any_field_values_rebuilds_or_raises_input_error(raw, change
 
 
 def test_malformed_tx_in_hex_lines_names_line_and_index(tmp_path):
-    with pytest.raises(InputError, match="transaction 1: line 2") as info:
+    with pytest.raises(InputError, match=r"transaction 1 \(0-based\): line 2") as info:
         read_transactions(_write(tmp_path, _hx(RAWS[0]) + "\n0x02c0\n"))
     assert info.value.index == 1
 

@@ -78,7 +78,7 @@ def test_errors_keep_their_type_and_name_the_first_failing_batch(executors, cut)
     payloads = [batchkit.compress(b) for b in cut]
     payloads[3] = payloads[3][:-1]
     for ex in executors:
-        with pytest.raises(InputError, match=r"^batch 2: transaction 5: ") as info:
+        with pytest.raises(InputError, match=r"^batch 2: transaction 5 \(0-based\): ") as info:
             batchkit.compress_many(batches, executor=ex)
         assert type(info.value) is InputError and info.value.index == 5
         with pytest.raises(UnsupportedTransactionError, match=r"^batch 4: ") as info:

@@ -36,9 +36,10 @@ from .harness import (BATCHKIT_LEVELS, DEFAULT_BATCH_BYTES, REFERENCE_FORMAT, Co
                       corpus_of, cut_by_bytes, cut_for_blobs, known_formats, load_corpus, run, run_format,
                       select_formats, time_builder, versions)
 from .plots import write_plots
-from .report import render_builder_time, render_columns, render_meta, render_posting, render_table
+from .report import (merge_repeats, render_builder_time, render_columns, render_meta, render_posting,
+                     render_table)
 
 __all__ = ["BATCHKIT_LEVELS", "DEFAULT_BATCH_BYTES", "REFERENCE_FORMAT", "Corpus", "Format", "Row", "column_bytes",
            "corpus_of", "cut_by_bytes", "cut_for_blobs", "known_formats", "load_corpus", "run", "run_format",
            "select_formats", "versions", "render_columns", "render_meta", "render_table", "write_plots",
-           "render_posting", "render_builder_time", "time_builder"]
+           "render_posting", "render_builder_time", "time_builder", "merge_repeats"]

@@ -54,8 +54,12 @@ def render_meta(meta: dict) -> str:
         f"left out for every format, so all rows see the same batches: {left}",
         f"senders recovered once ({meta['recover_s']:.1f} s) and supplied to batchkit: its encode speed is "
         "measured with senders given",
-        f"one core, time.perf_counter, every batch round-trips; MB = 10^6 raw tx bytes; cost: blobs at base fee "
-        f"{meta['base_fee_gwei']:g} gwei, blob base fee {meta['blob_base_fee_gwei']:g} gwei ({meta['fork']})",
+        f"one core, time.perf_counter, every batch round-trips; MB = 10^6 raw tx bytes"
+        + (f"; speeds: medians of {meta['repeats']} runs" if meta.get("repeats", 1) > 1 else ""),
+        f"cost: blobs at base fee {meta['base_fee_gwei']:g} gwei"
+        + (f" ({meta['fee_sources']['base_fee']})" if meta.get("fee_sources") else "")
+        + f", blob base fee {meta['blob_base_fee_gwei']:g} gwei"
+        + (f" ({meta['fee_sources']['blob_base_fee']})" if meta.get("fee_sources") else "") + f" ({meta['fork']})",
         f"batchkit {v['batchkit']} ({v['core']} core), zstandard {v['zstandard']} (libzstd {v['libzstd']}), "
         f"brotli {v['brotli']}, Python {v['python']}, {meta['cpu']}",
     ]) + "\n"
@@ -101,3 +105,36 @@ def render_builder_time(t: dict) -> str:
             f"({t['ratio_v2']:.2f}x), v2 with history (keyframe every {t['keyframe_every']}) "
             f"{t['builder_v2_history_s']:.3f} s ({t['ratio_v2_history']:.2f}x), v1 {t['builder_v1_s']:.3f} s vs "
             f"{t['compress_v1_s']:.3f} s ({t['ratio_v1']:.2f}x)\n")
+
+
+#: Speed fields of a result row that vary between repeats (the sizes must not).
+SPEED_FIELDS = ("encode_mb_s", "decode_mb_s")
+
+
+def merge_repeats(reports: list[dict]) -> dict:
+    """One report from ``reports``, runs of the same bench over the same batches: each row keeps its sizes
+    (which must be the same in every run: the formats are deterministic) and gets the median of each speed,
+    with every run's value in ``<field>_runs``. ``meta["repeats"]`` says how many."""
+    from statistics import median
+
+    from ..errors import VerificationError
+
+    first = reports[0]
+    by_name = [{r["name"]: r for r in rep["results"]} for rep in reports]
+    merged = []
+    for row in first["results"]:
+        runs = [b[row["name"]] for b in by_name]
+        for other in runs[1:]:
+            if other["payload_bytes"] != row["payload_bytes"]:
+                raise VerificationError(f"{row['name']}: {row['payload_bytes']} bytes in one run, "
+                                        f"{other['payload_bytes']} in another")
+        out = dict(row)
+        for key in SPEED_FIELDS:
+            values = [r[key] for r in runs if r[key] is not None]
+            out[key] = median(values) if values else None
+            out[f"{key}_runs"] = values
+        merged.append(out)
+    report = dict(first)
+    report["results"] = merged
+    report["meta"] = dict(first["meta"], repeats=len(reports))
+    return report

@@ -34,8 +34,11 @@ from ..readers.node import display_url
 from ..senders import recover_senders, recover_stream
 from ..tx import keccak256
 from ..stream import KEYFRAME_EVERY, ParentMismatchError, StreamDecoder, StreamEncoder
-from .output import plural, refuse_binary_to_terminal
-from .payloads import (is_payload_stream_dir, is_stream, read_file, read_posted, read_stream_tail,
+from ..l1.prices import BENCH_BLOB_BASE_FEE, ESTIMATE_BLOB_BASE_FEE
+from ..l1.prices import resolve as resolve_prices
+from ..corpora import shared_corpora_dir
+from .output import check_output_file, plural, refuse_binary_to_terminal
+from .payloads import (is_payload_stream_dir, is_stream, payload_parts, read_file, read_posted, read_stream_tail,
                        stream_files, stream_transactions)
 
 #: Raw transaction bytes per payload of ``compress --stream`` unless ``--batch-bytes`` says (about one blob
@@ -72,20 +75,35 @@ _RECORDS_PER_WRITE = 4096
 
 # --- input: a file or a node ------------------------------------------------------------------------------
 
-def _from_node(args) -> bool:
-    """Whether the transactions come from ``--rpc URL --blocks A:B`` (else from the file argument)."""
+def _from_node(args, prices: bool = False) -> bool:
+    """Whether the transactions come from ``--rpc URL --blocks A:B`` (else from the file argument); without
+    ``--rpc``, ``--blocks`` takes the node of ``$ETH_RPC_URL``. ``prices``: ``--rpc`` without ``--blocks`` is
+    allowed (the node gives the fees only)."""
+    if args.rpc is None and args.blocks is not None and os.environ.get(RPC_URL_VARIABLE):
+        args.rpc = os.environ[RPC_URL_VARIABLE]
     if args.rpc is None:
         if args.blocks is not None:
-            raise InputError("--blocks goes with --rpc URL")
+            raise InputError(f"--blocks goes with --rpc URL (or ${RPC_URL_VARIABLE})")
         return False
     if args.blocks is None:
-        raise InputError("--rpc needs --blocks A:B (blocks A to B-1; A:+N, A and A: work too)")
+        if prices:
+            return False
+        raise InputError("--rpc needs --blocks A:B (blocks A to B-1; A:+N, A, A: and latest work too)")
     return True
+
+
+#: The environment variable naming the node when ``--blocks`` is given without ``--rpc`` (as cast and cryo).
+RPC_URL_VARIABLE = "ETH_RPC_URL"
+
+
+def _notify(message: str) -> None:
+    print(f"batchkit: {message}", file=sys.stderr, flush=True)
 
 
 def _read_node(args, *, skip_unsupported: bool) -> Transactions:
     return read_node(args.rpc, args.blocks, skip_unsupported=skip_unsupported, blocks_per_request=args.rpc_batch,
-                     concurrency=args.rpc_concurrency)
+                     concurrency=args.rpc_concurrency, timeout=args.rpc_timeout,
+                     requests_per_second=args.rpc_rps, notify=_notify)
 
 
 def _read_input(args) -> Transactions:
@@ -103,6 +121,12 @@ def _read_input(args) -> Transactions:
 
 def cmd_compress(args) -> int:
     args.to = args.to or ("blobs" if args.blob_stream else "payload")
+    # Checked before any work: a bad -o fails at once, not after the compression.
+    several = args.stream or args.blob_stream or args.target_blobs is not None
+    check_output_file(args.output, directory=(args.to == "blobs" and args.target_blobs is None) or args.stream
+                      or args.blob_stream)
+    if several and args.output not in (None, "-") and not args.blob_stream and not args.stream:
+        check_output_file(f"{args.output}.000")  # a prefix: its directory must exist
     if args.input is not None and args.input != "-" and Path(args.input).is_dir():
         return _compress_partitions(args)
     if args.proofs and args.to != "blobs":
@@ -491,9 +515,16 @@ def _stream_serial(enc: StreamEncoder, raws: list[bytes], senders, batch_bytes: 
 
 
 def cmd_decompress(args) -> int:
-    if is_payload_stream_dir(args.input):
+    if is_payload_stream_dir(args.input) and not args.raw_blobs:
         return _decompress_stream(args)
-    batches = stream_transactions(args.input) if is_stream(args.input) else [decompress(read_posted(args.input))]
+    check_output_file(args.output)
+    parts = None if args.raw_blobs else payload_parts(args.input)
+    if parts is not None:  # compress --target-blobs: independent payloads, decoded in order
+        batches = (decompress(read_posted(name)) for name in parts)
+    elif is_stream(args.input) and not args.raw_blobs:
+        batches = stream_transactions(args.input)
+    else:
+        batches = [decompress(read_posted(args.input, raw_blobs=args.raw_blobs))]
     with atomic_output(args.output, binary=True) as f:
         for txs in batches:
             for start in range(0, len(txs), _RECORDS_PER_WRITE):
@@ -571,6 +602,9 @@ def _posted_or_stream(path: str):
         return [carried.data for carried in read_stream_dir(path)]
     if is_payload_stream_dir(path):
         return [read_file(str(name)) for name in stream_files(Path(path))]
+    parts = payload_parts(path)
+    if parts is not None:
+        return [read_posted(name) for name in parts]
     return read_posted(path)
 
 
@@ -591,30 +625,40 @@ def cmd_inspect(args) -> int:
 def cmd_estimate(args) -> int:
     if args.target_blobs < 0:
         raise InputError(f"--target-blobs must be 0 (skip) or more, not {args.target_blobs}")
-    if _from_node(args):
+    if _from_node(args, prices=args.input is not None):
         if args.input is not None:
-            raise InputError("give an input file or --rpc URL, not both")
+            raise InputError("give an input file or --rpc URL --blocks A:B, not both (--rpc alone with a file: "
+                             "the node's fees)")
         data: bytes | Transactions = _read_node(args, skip_unsupported=args.skip_unsupported)
     elif args.input is None:
         raise InputError("give an input file or payload (- for stdin), or --rpc URL --blocks A:B")
     else:
         # Transactions or a payload in any posting form: a plain file is read up to the larger limit.
         data = read_posted(args.input, MAX_INPUT_BYTES, "input size")
+    fees = resolve_prices(args.base_fee, args.blob_base_fee, rpc=args.rpc, fork=args.fork,
+                          need_blob=args.excess_blob_gas is None, timeout=args.rpc_timeout, notify=_notify)
     with Stages([f"estimate ({args.level})"], "estimate") as stage:
         stage.step(f"estimate ({args.level})")
-        result = estimate(data, level=args.level, base_fee=args.base_fee, blob_base_fee=args.blob_base_fee,
+        result = estimate(data, level=args.level, base_fee=fees.base_fee, blob_base_fee=fees.blob_base_fee,
                           excess_blob_gas=args.excess_blob_gas, fork=args.fork, eth_usd=args.eth_usd,
                           skip_unsupported=args.skip_unsupported, target_blobs=args.target_blobs or None,
                           blobs_per_tx=args.blobs_per_tx, include_op=not args.no_op,
                           keyframe_every=args.keyframe_every or None)
     if result.skipped:
         print(f"skipped {plural(result.skipped, 'unsupported transaction')}", file=sys.stderr)
+    blob_source = fees.blob_base_fee_source or {
+        "eip7918-reserve": f"default: {ESTIMATE_BLOB_BASE_FEE}, no node, none given",
+        "minimum": "default: the minimum, 1 wei (no node, none given)",
+        "excess_blob_gas": f"from --excess-blob-gas {args.excess_blob_gas}"}.get(
+        result.comparison.blob_base_fee_source, result.comparison.blob_base_fee_source)
     if args.json:
         out = result.comparison.to_dict()
+        out["fee_sources"] = {"base_fee": fees.base_fee_source, "blob_base_fee": blob_source}
         if result.posting is not None:
             out["posting"] = result.posting.to_dict()
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
     else:
+        sys.stdout.write(f"base fee: {fees.base_fee_source}; blob base fee: {blob_source}\n")
         sys.stdout.write(render_estimate(result.comparison))
         if result.posting is not None:
             from ..bench import render_posting  # the bench package only when asked for (its imports are heavy)
@@ -656,23 +700,49 @@ def render_estimate(c: cost.Comparison) -> str:
 def cmd_bench(args) -> int:
     from .. import bench  # the baselines and the corpus generator: slow imports no other command needs
 
-    base_fee = cost.parse_wei(args.base_fee)
-    blob_base_fee = cost.parse_wei(args.blob_base_fee)
+    if args.list_formats:
+        sys.stdout.write("\n".join(bench.known_formats()) + "\n")
+        return EXIT_OK
+    for out in (args.json_out, args.html):
+        check_output_file(out)
     formats = bench.select_formats(args.formats)
-    if _from_node(args):
+    from_node = _from_node(args, prices=bool(args.corpus))
+    fees = resolve_prices(args.base_fee, args.blob_base_fee, rpc=args.rpc, default_blob_base_fee=BENCH_BLOB_BASE_FEE,
+                          timeout=args.rpc_timeout, notify=_notify)
+    base_fee, blob_base_fee = fees.base_fee, fees.blob_base_fee
+    if from_node:
         if args.corpus:
             raise InputError("give corpus files or --rpc URL, not both")
         corpus = bench.corpus_of(_read_node(args, skip_unsupported=True),
                                  f"blocks {args.blocks} of {display_url(args.rpc)}")
+        corpus_files = None
     else:
         corpus = bench.load_corpus(args.corpus or [])
-    if args.scheduler is not None or args.workers is not None:
-        with _executor(args, None, "processes") as pool:
-            report = bench.run(corpus, formats, batch_bytes=args.batch_bytes, target_blobs=args.target_blobs,
-                               base_fee=base_fee, blob_base_fee=blob_base_fee, limit=args.limit, executor=pool)
-    else:
-        report = bench.run(corpus, formats, batch_bytes=args.batch_bytes, target_blobs=args.target_blobs,
-                           base_fee=base_fee, blob_base_fee=blob_base_fee, limit=args.limit, jobs=args.jobs)
+        shared = shared_corpora_dir()
+        corpus_files = list(args.corpus) if args.corpus else \
+            ([str(p) for p in sorted(shared.glob("*.jsonl"))] if shared is not None else None)
+    reports = []
+    for _ in range(args.repeats):
+        if args.scheduler is not None or args.workers is not None:
+            with _executor(args, None, "processes") as pool:
+                reports.append(bench.run(corpus, formats, batch_bytes=args.batch_bytes,
+                                         target_blobs=args.target_blobs, base_fee=base_fee,
+                                         blob_base_fee=blob_base_fee, limit=args.limit, executor=pool))
+        else:
+            reports.append(bench.run(corpus, formats, batch_bytes=args.batch_bytes, target_blobs=args.target_blobs,
+                                     base_fee=base_fee, blob_base_fee=blob_base_fee, limit=args.limit,
+                                     jobs=args.jobs))
+    report = bench.merge_repeats(reports)
+    report["meta"]["fee_sources"] = {"base_fee": fees.base_fee_source, "blob_base_fee": fees.blob_base_fee_source}
+    if args.html:
+        from ..bench.classes import class_results
+        from ..bench.html import write_html
+        raws = corpus.raws if args.limit is None else corpus.raws[:args.limit]
+        classes = class_results(raws, formats, batch_bytes=report["meta"]["batch_bytes"], base_fee=base_fee,
+                                blob_base_fee=blob_base_fee, jobs=args.jobs or default_jobs())
+        report["classes"] = classes
+        write_html(args.html, report, classes=classes, corpus_files=corpus_files,
+                   fees=report["meta"]["fee_sources"])
     if args.json_out:
         with atomic_output(args.json_out, binary=False) as f:
             json.dump(report, f, indent=2)
@@ -689,6 +759,8 @@ def cmd_bench(args) -> int:
         out.write("\n" + bench.render_builder_time(report["builder_time"]))
     for p in plots:
         out.write(f"plot: {p}\n")
+    if args.html:
+        out.write(f"html: {args.html}\n")
     if args.json_out:
         out.write(f"json: {args.json_out}\n")
     out.flush()

@@ -12,8 +12,9 @@ from typing import Callable
 
 from .._version import __version__
 from ..errors import BatchkitError
+from ..l1.prices import BENCH_BLOB_BASE_FEE, DEFAULT_BASE_FEE, ESTIMATE_BLOB_BASE_FEE
 from ..parallel import default_jobs
-from ..readers.node import DEFAULT_BLOCKS_PER_REQUEST, DEFAULT_CONCURRENCY
+from ..readers.node import DEFAULT_BLOCKS_PER_REQUEST, DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from .commands import (EXIT_ERROR, cmd_bench, cmd_compress, cmd_decompress, cmd_estimate, cmd_inspect,
                        cmd_verify)
 from .derive import add_derive_parser, cmd_derive
@@ -24,6 +25,9 @@ DESCRIPTION = ("Batches of signed Ethereum transactions into the smallest L1 pay
 POSTED = ("a payload file, - for stdin, a blob directory (compress --to blobs), calldata frames "
           "(compress --to calldata: PREFIX, or PREFIX.000, PREFIX.001, ... when split), a blob stream directory "
           "(compress --blob-stream) or a stream directory (compress --stream: DIR/*.bk), decoded in order")
+
+LEVEL_HELP = ("compression level: fast (zstd 3), default (zstd 9 on the small streams, 7 on the bulk ones), max "
+              "(zstd 19), or a zstd level 1-22 (default: default)")
 
 COMMANDS: dict[str, Callable] = {
     "compress": cmd_compress,
@@ -38,12 +42,19 @@ COMMANDS: dict[str, Callable] = {
 
 def _add_node_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("reading from a node (instead of a file)")
-    g.add_argument("--rpc", metavar="URL", help="JSON-RPC endpoint of a node (http:// or https://)")
-    g.add_argument("--blocks", metavar="A:B", help="blocks A to B-1; also A:+N (N blocks), A (one), A: (to the head)")
+    g.add_argument("--rpc", metavar="URL", help="JSON-RPC endpoint of a node (http://, https://, or host:port for "
+                                                "http); default with --blocks: $ETH_RPC_URL")
+    g.add_argument("--blocks", metavar="A:B", help="blocks A to B-1; also A:+N (N blocks), A (one), A: (to the head); "
+                                                   "numbers as 21000000, 21M, 0x..., or latest (A:latest: through it)")
     g.add_argument("--rpc-batch", type=int, default=DEFAULT_BLOCKS_PER_REQUEST, metavar="N",
                    help=f"blocks per JSON-RPC batch request (default {DEFAULT_BLOCKS_PER_REQUEST}; 1: no batches)")
     g.add_argument("--rpc-concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
                    help=f"requests in flight (default {DEFAULT_CONCURRENCY})")
+    g.add_argument("--rpc-rps", type=_positive_float, metavar="N",
+                   help="at most N requests per second (a provider's rate limit; default: no cap)")
+    g.add_argument("--rpc-timeout", type=_positive_float, default=DEFAULT_TIMEOUT, metavar="S",
+                   help=f"seconds for one request, connecting to the last byte (default {DEFAULT_TIMEOUT:g}); "
+                        f"retried {DEFAULT_RETRIES} times")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
                                             "alone into PREFIX.<file stem>.000, ...)")
     p.add_argument("-o", "--output", help="output file (default stdout); a directory with --to blobs, --stream or "
                                           "--blob-stream; a prefix with --target-blobs")
-    p.add_argument("--level", default="default", help="fast, default, max, or a zstd level 1-22")
+    p.add_argument("--level", default="default", type=_level, help=LEVEL_HELP)
     p.add_argument("--to", choices=("payload", "blobs", "calldata"),
                    help="write the bare payload (default), EIP-4844 blobs with a manifest, or calldata frames")
     p.add_argument("--proofs", action="store_true", help="with --to blobs: also compute KZG proofs")
@@ -101,8 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Decode a payload back into its signed transactions, one JSONL line each "
                                    "(raw and hash), in order. INPUT is " + POSTED + "; blobs are checked "
                                    "against the versioned hashes of their manifest.")
-    p.add_argument("input", help=POSTED)
+    p.add_argument("input", help=POSTED + "; or the payloads PREFIX.000, PREFIX.001, ... of compress "
+                                          "--target-blobs -o PREFIX, given as PREFIX")
     p.add_argument("-o", "--output", help="output JSONL (default stdout)")
+    p.add_argument("--raw-blobs", action="store_true",
+                   help="INPUT is a raw blob file, or a directory of blob-*.bin files without manifest.json: "
+                        "decode them in name order (no versioned hash to check them against)")
 
     p = sub.add_parser("verify", help="check that PAYLOAD decodes to exactly the transactions of INPUT")
     p.add_argument("input", help="the transactions (JSONL, hex lines, JSON-RPC blocks, Parquet), or - for stdin")
@@ -117,14 +132,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("estimate", help="what posting the batch costs, as calldata and as blobs")
     p.add_argument("input", nargs="?", help="transactions (as for compress) or a payload; - for stdin "
                                             "(or --rpc URL --blocks A:B)")
-    p.add_argument("--level", default="default")
-    p.add_argument("--base-fee", default="12gwei", help="execution base fee (units: wei, gwei, eth)")
+    p.add_argument("--level", default="default", type=_level, help=LEVEL_HELP)
+    p.add_argument("--base-fee", help="execution base fee (units: wei, gwei, eth); default: the latest block's "
+                                      f"baseFeePerGas with --rpc, else {DEFAULT_BASE_FEE}")
     fee = p.add_mutually_exclusive_group()
-    fee.add_argument("--blob-base-fee", help="blob base fee (units: wei, gwei, eth)")
+    fee.add_argument("--blob-base-fee", help="blob base fee (units: wei, gwei, eth); default: the node's "
+                                             f"eth_blobBaseFee with --rpc, else {ESTIMATE_BLOB_BASE_FEE}")
     fee.add_argument("--excess-blob-gas", type=int, help="derive the blob base fee from the excess blob gas")
     p.add_argument("--fork", default="bpo2", help="cancun, prague, osaka, bpo1, bpo2 (default)")
     p.add_argument("--eth-usd", type=float, help="ETH price in USD, to show costs in USD")
-    p.add_argument("--skip-unsupported", action="store_true")
+    p.add_argument("--skip-unsupported", action="store_true",
+                   help="leave out transactions of types batchkit does not carry (e.g. OP deposits) and say how many")
     p.add_argument("--target-blobs", type=int, default=6, metavar="N",
                    help="transactions input: also price them as payloads of about N blobs (default 6), laid into "
                         "a blob stream, into per-payload blobs and into OP frames; 0 to skip")
@@ -144,16 +162,24 @@ def build_parser() -> argparse.ArgumentParser:
     size = p.add_mutually_exclusive_group()
     size.add_argument("--batch-bytes", type=int, help="cut batches of about N raw transaction bytes (default 120000)")
     size.add_argument("--target-blobs", type=int, help="cut batches that fill N blobs")
-    p.add_argument("--formats", help="comma-separated format names (default: all)")
+    p.add_argument("--formats", help="comma-separated format names (default: all; --list-formats lists them)")
+    p.add_argument("--list-formats", action="store_true", help="list the format names and exit")
     p.add_argument("--json", dest="json_out", metavar="OUT", help="write the results as JSON")
     p.add_argument("--plot", metavar="DIR", help="write PNG plots into DIR")
-    p.add_argument("--base-fee", default="12gwei")
-    p.add_argument("--blob-base-fee", default="1gwei")
+    p.add_argument("--html", metavar="OUT", help="write one self-contained HTML page (charts inline): rows grouped "
+                                                 "like for like, bytes per column and per transaction class")
+    p.add_argument("--repeats", type=_jobs, default=1, metavar="N",
+                   help="run the bench N times: speeds are medians, the page shows their range (default 1)")
+    p.add_argument("--base-fee", help="execution base fee for the cost column (units: wei, gwei, eth); default: "
+                                      f"the latest block's baseFeePerGas with --rpc, else {DEFAULT_BASE_FEE}")
+    p.add_argument("--blob-base-fee", help="blob base fee for the cost column; default: the node's "
+                                           f"eth_blobBaseFee with --rpc, else {BENCH_BLOB_BASE_FEE}")
     p.add_argument("--limit", type=int, help="use at most N transactions")
     _jobs_argument(p, "processes running the formats side by side (each call still timed alone)")
     _dask_arguments(p, "every format over chunks of 128 batches (the stream rows: one segment each)")
     _add_node_arguments(p)
     add_derive_parser(sub)
+    parser.subcommands = sub.choices
     return parser
 
 
@@ -165,6 +191,27 @@ def _jobs(text: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
     return n
+
+
+def _level(text: str) -> str:
+    """A compression level, checked when the arguments are read (not after the input)."""
+    from ..errors import InputError
+    from ..format.v2 import resolve_level
+    try:
+        resolve_level(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(exc.reason if hasattr(exc, "reason") else str(exc)) from None
+    return text
+
+
+def _positive_float(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < x < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
+    return x
 
 
 def _jobs_argument(p: argparse.ArgumentParser, what: str) -> None:
@@ -181,7 +228,9 @@ def _dask_arguments(p: argparse.ArgumentParser, what: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # a mistyped flag: the subcommand's usage, not the top-level one
+        parser.subcommands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return COMMANDS[args.command](args)
     except BrokenPipeError:  # the reader of stdout is done (``| head``): stop quietly, as cat does

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from ..errors import InputError
 
@@ -40,3 +41,20 @@ def silence_stdout() -> None:
         os.close(devnull)
     except (AttributeError, OSError, ValueError):
         pass
+
+
+def check_output_file(path: str | None, directory: bool = False) -> None:
+    """Refuse, before any work, an output that cannot be written: a file where an existing directory is
+    (or, with ``directory``, a directory where a file is), or a path whose directory does not exist
+    (``None``/``-``: stdout, fine)."""
+    if path in (None, "-"):
+        return
+    target = Path(path)
+    if directory:
+        if target.exists() and not target.is_dir():
+            raise InputError(f"{path} is a file: give a directory for the output")
+    elif target.is_dir():
+        raise InputError(f"{path} is a directory: give a file name for the output")
+    parent = target.parent
+    if not parent.is_dir():
+        raise InputError(f"cannot write {path}: the directory {parent} does not exist")

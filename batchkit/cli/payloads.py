@@ -10,12 +10,13 @@ from typing import Iterator
 
 from ..l1 import calldata
 from ..api import payload_version
-from ..l1.blob import read_blob_dir
+from ..l1.blob import BLOB_SIZE, MANIFEST_NAME, decode_blobs, read_blob_dir
 from ..l1.blobstream import is_stream_dir as is_blob_stream_dir, read_stream_dir
 from ..format import v1, v2
 from ..errors import DecodeError, InputError, LimitExceededError
 from ..files import read_bounded
 from ..limits import MAX_PAYLOAD_BYTES
+from .output import plural
 
 
 def read_file(path: str, limit: int = MAX_PAYLOAD_BYTES, what: str = "payload size") -> bytes:
@@ -46,19 +47,81 @@ def read_stream_tail(files: list[Path]) -> list[bytes]:
     return out[::-1]
 
 
-def read_posted(path: str, limit: int = MAX_PAYLOAD_BYTES, what: str = "payload size") -> bytes:
+def _blob_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("blob-*.bin") if p.is_file())
+
+
+def read_raw_blobs(path: str) -> bytes:
+    """The payload of raw blob files without a manifest: one blob file, or every ``blob-*.bin`` of a directory
+    in name order. No versioned hash is checked (there is none to check against); the blobs are decoded
+    strictly."""
+    p = Path(path)
+    files = _blob_files(p) if p.is_dir() else [p]
+    if not files:
+        raise InputError(f"{path} holds no blob files (blob-000.bin, ...)")
+    return decode_blobs([read_file(str(f), BLOB_SIZE, "blob file size") for f in files])
+
+
+def _peek(path: str, n: int = 16) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read(n)
+    except OSError:
+        return b""  # read_file reports it
+
+
+def _not_a_payload(path: str, head: bytes, size: int) -> InputError:
+    if size == BLOB_SIZE:
+        return InputError(f"{path} is a raw blob ({BLOB_SIZE} bytes), not a payload: decode the blob directory "
+                          "(with its manifest.json), or pass --raw-blobs to decode the blob without a versioned "
+                          "hash check")
+    start = head[:1]
+    looks = (" (it looks like a transactions file: compress reads those)" if start in (b"{", b"[", b"0")
+             else " (it looks like a Parquet file: compress reads those)" if head[:4] == b"PAR1" else "")
+    return InputError(f"{path} is not a batchkit payload{looks}")
+
+
+def payload_parts(path: str) -> list[str] | None:
+    """The payload files or blob directories ``PREFIX.000``, ``PREFIX.001``, ... that ``compress
+    --target-blobs N -o PREFIX`` wrote, when ``path`` is such a prefix (calldata frames of one payload are
+    ``PREFIX.000`` too: they start with the framing version, a payload with its magic)."""
+    if path == "-" or Path(path).exists() or not Path(f"{path}.000").exists():
+        return None
+    first = Path(f"{path}.000")
+    if not first.is_dir() and _peek(str(first), 2) != v1.MAGIC:
+        return None
+    names = []
+    while Path(f"{path}.{len(names):03d}").exists():
+        names.append(f"{path}.{len(names):03d}")
+    return names
+
+
+def read_posted(path: str, limit: int = MAX_PAYLOAD_BYTES, what: str = "payload size", *,
+                raw_blobs: bool = False) -> bytes:
     """The payload posted at ``path`` in any posting form. A plain file (at most ``limit`` bytes) is returned
     as it is unless it is a calldata frame: a frame's first byte is the framing version, never the ``B``
-    of the payload magic nor the first byte of a text or Parquet transactions file."""
+    of the payload magic nor the first byte of a text or Parquet transactions file. ``raw_blobs``: ``path``
+    is a raw blob file or a directory of them without a manifest (:func:`read_raw_blobs`)."""
+    if raw_blobs:
+        return read_raw_blobs(path)
     if path != "-" and Path(path).is_dir():
         if is_blob_stream_dir(path):
             raise InputError(f"{path} is a blob stream of several payloads: this command reads one payload")
+        if not (Path(path) / MANIFEST_NAME).exists():
+            blobs = _blob_files(Path(path))
+            raise InputError(f"{path} has no {MANIFEST_NAME}" + (
+                f" (it holds {plural(len(blobs), 'blob file')}): pass --raw-blobs to decode them in name order without "
+                "checking their versioned hashes" if blobs else ": not a blob directory"))
         return read_blob_dir(path)
     if path != "-" and not Path(path).exists() and Path(f"{path}.000").exists():
         names = []
         while Path(f"{path}.{len(names):03d}").exists() and len(names) <= calldata.MAX_FRAMES:
             names.append(f"{path}.{len(names):03d}")
         return calldata.unframe([read_file(name) for name in names])
+    if path != "-" and limit == MAX_PAYLOAD_BYTES:  # a payload is asked for: say so when it is not one
+        head = _peek(path)
+        if head and head[:2] != v1.MAGIC and head[0] & 0x7F != calldata.CALLDATA_VERSION:
+            raise _not_a_payload(path, head, Path(path).stat().st_size)
     data = read_file(path, limit, what)
     if data[:1] and data[0] & 0x7F == calldata.CALLDATA_VERSION:
         return calldata.unframe([data])

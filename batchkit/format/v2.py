@@ -505,16 +505,25 @@ class Encoder:
             self._retained += len(body_a) + len(body_b)
 
     def rewind(self, parent: bytes | None) -> int:
-        """Forget the payloads made after ``parent`` (a payload hash of the current segment; ``None``: the
-        whole segment, so the next payload is a keyframe). Returns how many payloads were dropped."""
+        """Forget the payloads made after ``parent`` (a payload of the current segment, or its hash,
+        :func:`payload_hash`; ``None``: the whole segment, so the next payload is a keyframe). Returns how many payloads were dropped."""
         with self._lock:
             if parent is None:
                 dropped = len(self._payloads)
                 self._reset()
                 return dropped
+            if isinstance(parent, (bytes, bytearray, memoryview)) and len(parent) != HASH_BYTES \
+                    and bytes(parent[:2]) == MAGIC:
+                parent = payload_hash(bytes(parent))  # the payload itself: its hash
+            if not isinstance(parent, (bytes, bytearray, memoryview)) or len(parent) != HASH_BYTES:
+                size = f"{len(parent)} bytes" if isinstance(parent, (bytes, bytearray, memoryview)) \
+                    else type(parent).__name__
+                raise InputError(f"rewind takes the parent payload or its {HASH_BYTES}-byte hash "
+                                 f"(format.v2.payload_hash), not {size}")
+            parent = bytes(parent)
             hashes = self._hashes
             if parent not in hashes:
-                raise InputError(f"cannot rewind to {bytes(parent).hex()}: not a payload of the current segment "
+                raise InputError(f"cannot rewind to {parent.hex()}: not a payload of the current segment "
                                  f"(rebuild the encoder with resume() from the payloads back to a keyframe)")
             keep = hashes.index(parent) + 1
             dropped = len(self._payloads) - keep

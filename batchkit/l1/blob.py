@@ -72,6 +72,7 @@ from typing import Any, Sequence
 
 from ..errors import (
     DecodeError,
+    FileError,
     InputError,
     LimitExceededError,
     UnsupportedVersionError,
@@ -527,8 +528,8 @@ def read_file(path: str, size_limit: int, exact: bool, column: str) -> bytes:
     try:
         data = read_bounded(path, size_limit, too_big,
                             not_regular=lambda: DecodeError("not a regular file", column=column))
-    except OSError as exc:
-        raise DecodeError(f"cannot read: {exc}", column=column) from exc
+    except OSError as exc:  # a FileError already says "cannot read PATH"
+        raise DecodeError(str(exc) if isinstance(exc, FileError) else f"cannot read: {exc}", column=column) from exc
     if exact and len(data) != size_limit:
         raise DecodeError(f"file must be exactly {size_limit} bytes, is {len(data)}", column=column)
     return data

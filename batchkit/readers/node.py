@@ -39,10 +39,12 @@ import json
 import math
 import random
 import sys
+import threading
 import time
 from collections import deque
+from decimal import Decimal
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Sequence, Union
+from typing import Any, Callable, Sequence, Union
 from urllib.parse import unquote, urlsplit
 
 from .. import limits
@@ -68,6 +70,8 @@ DEFAULT_TIMEOUT = 60.0
 DEFAULT_RETRIES = 3
 BACKOFF_INITIAL = 0.25
 BACKOFF_MAX = 8.0
+#: Seconds without an answer after which ``notify`` (the CLI: a line on stderr) is told what is awaited.
+NOTICE_AFTER = 5.0
 
 _RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 _READ_CHUNK = 1 << 16
@@ -77,34 +81,74 @@ Blocks = Union[str, range, Sequence[int]]
 
 # --- block ranges -------------------------------------------------------------------------------------
 
-def parse_block_range(text: str) -> tuple[int, int | None]:
+def parse_block_range(text: str, head: int | None = None) -> tuple[int, int | None]:
     """``"A:B"`` (B excluded), ``"A:+N"``, ``"A"`` or ``"A:"`` as ``(start, stop)``; ``stop`` is ``None``
-    for ``"A:"`` (through the latest block). :class:`InputError` for anything else, and for an empty or
-    reversed range."""
-    if not isinstance(text, str):
-        raise InputError(f"a block range is a string like 100:200, not {type(text).__name__}")
-    start_text, colon, stop_text = text.strip().partition(":")
-    start = _block_number(start_text, text)
-    if not colon:
-        stop: int | None = start + 1
-    elif not stop_text.strip():
-        stop = None
-    elif stop_text.strip().startswith("+"):
-        stop = start + _block_number(stop_text.strip()[1:], text)
-    else:
-        stop = _block_number(stop_text, text)
+    for ``"A:"`` (through the latest block). Numbers may be decimal, ``0x`` hex, or with a ``K`` / ``M``
+    suffix as cryo writes them (``16M`` is 16,000,000, ``16.5M`` 16,500,000). ``latest`` is the node's
+    latest block ``head``: ``"latest"`` is that block alone, ``"A:latest"`` runs through it (as ``"A:"``).
+    :class:`InputError` for anything else, for an empty or reversed range, and for ``latest`` without
+    ``head``."""
+    start, stop = _parse_range(text)
+    if LATEST in (start, stop) and head is None:
+        raise InputError(f"block range {text!r}: 'latest' needs the node's head block")
+    if start == LATEST:
+        start = head
+        stop = head + 1 if stop is _ONE else stop
+    if stop is _ONE:
+        stop = start + 1
+    elif isinstance(stop, tuple):  # "+N"
+        stop = start + stop[0]
+    elif stop == LATEST:
+        stop = head + 1
     if stop is not None:
         _check_range(start, stop, text)
     return start, stop
 
 
-def _block_number(text: str, whole: str) -> int:
+#: ``latest`` in a block range: the node's head.
+LATEST = "latest"
+_ONE = object()
+_SUFFIXES = {"k": 10**3, "m": 10**6}
+
+
+def _parse_range(text: str) -> tuple:
+    """The parts of a range: start (a number or LATEST) and stop (a number, LATEST, ``(N,)`` for ``+N``,
+    ``None`` for "to the head", or ``_ONE`` for the start alone); a range without ``latest`` is checked."""
+    if not isinstance(text, str):
+        raise InputError(f"a block range is a string like 100:200, not {type(text).__name__}")
+    start_text, colon, stop_text = text.strip().partition(":")
+    start = _block_number(start_text, text)
+    stop_text = stop_text.strip()
+    if not colon:
+        stop = _ONE
+    elif not stop_text:
+        stop = None
+    elif stop_text.startswith("+"):
+        stop = (_block_number(stop_text[1:], text, latest=False),)
+    else:
+        stop = _block_number(stop_text, text)
+    if start != LATEST and stop not in (LATEST, None, _ONE):
+        _check_range(start, start + stop[0] if isinstance(stop, tuple) else stop, text)
+    return start, stop
+
+
+def _block_number(text: str, whole: str, latest: bool = True):
     text = text.strip()
+    if latest and text.lower() == LATEST:
+        return LATEST
     try:
-        value = int(text, 16) if text[:2] in ("0x", "0X") else int(text, 10)
-    except ValueError:
+        if text[:2] in ("0x", "0X"):
+            value = int(text, 16)
+        elif text[-1:].lower() in _SUFFIXES:
+            exact = Decimal(text[:-1].replace("_", "")) * _SUFFIXES[text[-1].lower()]
+            if exact != exact.to_integral_value():
+                raise ValueError
+            value = int(exact)
+        else:
+            value = int(text, 10)
+    except (ValueError, ArithmeticError):
         raise InputError(f"block range {whole!r}: {text!r} is not a block number "
-                         "(give A:B, A:+N, A or A:)") from None
+                         "(give A:B, A:+N, A or A:; numbers like 21000000, 21M, 0x1406f40, or latest)") from None
     if value < 0:
         raise InputError(f"block range {whole!r}: block numbers are not negative")
     return value
@@ -123,7 +167,7 @@ def _check_range(start: int, stop: int, text: str) -> None:
 def _resolve(blocks: Blocks, head: int, url: str) -> list[int]:
     """The block numbers asked for, checked against the node's head."""
     if isinstance(blocks, str):
-        start, stop = parse_block_range(blocks)
+        start, stop = parse_block_range(blocks, head)
         if stop is None:  # "A:": through the head
             if start > head:
                 raise BlockNotFoundError(start, url=url, head=head)
@@ -170,11 +214,14 @@ class _Node:
     """One node's endpoint: JSON-RPC calls over a pool of ``concurrency`` keep-alive connections.
     Safe to use from several threads (urllib3's pool is)."""
 
-    def __init__(self, url: str, *, concurrency: int, timeout: float, retries: int):
+    def __init__(self, url: str, *, concurrency: int, timeout: float, retries: int,
+                 requests_per_second: float | None = None, notify: Callable[[str], None] | None = None):
         import urllib3  # here, not at the top: the CLI's start imports this module (0.1 s saved)
 
         if not isinstance(url, str):
             raise InputError(f"the node URL must be a string, not {type(url).__name__}")
+        if "://" not in url:  # host:port, as cryo and cast take it
+            url = "http://" + url
         parts = urlsplit(url)
         try:
             port = parts.port
@@ -187,6 +234,10 @@ class _Node:
         self.shown = display_url(url)
         self.timeout = timeout
         self.retries = retries
+        self.notify = notify
+        self._interval = 0.0 if requests_per_second is None else 1.0 / requests_per_second
+        self._next_slot = 0.0
+        self._slot_lock = threading.Lock()
         self.max_response_bytes = limits.MAX_RESPONSE_BYTES
         # gzip: a block's JSON shrinks several times; urllib3 (>= 2.6) inflates at most what each read asks
         # for, so MAX_RESPONSE_BYTES bounds the inflated answer too.
@@ -214,7 +265,10 @@ class _Node:
         refuse batches."""
         requests = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(calls)]
         body = json.dumps(requests[0] if single or len(requests) == 1 else requests).encode()
-        answer = self._post(body, blocks[0])
+        known = [b for b in blocks if b is not None]
+        what = calls[0][0] + (f" (block {known[0]})" if len(known) == 1 else
+                              f" (blocks {known[0]} to {known[-1]})" if known else "")
+        answer = self._post(body, blocks[0], what)
         if single or len(requests) == 1:
             answer = [answer]
         elif not isinstance(answer, list):
@@ -249,13 +303,23 @@ class _Node:
             results.append(entry["result"])
         return results
 
-    def _post(self, body: bytes, block: int | None) -> Any:
-        """POST ``body``, retrying what may pass (no answer, 429, 5xx); the decoded JSON answer."""
+    def _post(self, body: bytes, block: int | None, what: str = "a request") -> Any:
+        """POST ``body``, retrying what may pass (no answer, 429, 5xx); the decoded JSON answer. ``what`` names
+        the request in what :attr:`notify` is told: a request still unanswered after :data:`NOTICE_AFTER`
+        seconds, and each retry."""
         import urllib3
 
         attempt = 0
         while True:
             attempt += 1
+            self._take_slot()
+            timer = None
+            if self.notify is not None:
+                timer = threading.Timer(NOTICE_AFTER, self.notify, [
+                    f"{self.shown}: no answer yet to {what} after {NOTICE_AFTER:g} s (attempt {attempt} of "
+                    f"{self.retries + 1}; each waits up to {self.timeout:g} s)"])
+                timer.daemon = True
+                timer.start()
             try:
                 status, data, retry_after = self._request(body, block)
             except urllib3.exceptions.DecodeError as exc:
@@ -265,10 +329,13 @@ class _Node:
                 if attempt > self.retries:
                     raise NodeUnreachableError(_transport_reason(exc, self.timeout), url=self.shown,
                                                attempts=attempt, block=block) from None
-                self._wait(attempt, None)
+                self._wait(attempt, None, what, _transport_reason(exc, self.timeout))
                 continue
+            finally:
+                if timer is not None:
+                    timer.cancel()
             if status in _RETRY_STATUSES and attempt <= self.retries:
-                self._wait(attempt, retry_after)
+                self._wait(attempt, retry_after, what, f"HTTP {status}")
                 continue
             if not 200 <= status < 300:
                 raise RpcResponseError(f"HTTP {status}" + (f" after {attempt} attempts" if attempt > 1 else "")
@@ -313,11 +380,25 @@ class _Node:
         response.release_conn()
         return response.status, b"".join(chunks), response.headers.get("Retry-After")
 
-    def _wait(self, attempt: int, retry_after: str | None) -> None:
+    def _wait(self, attempt: int, retry_after: str | None, what: str = "a request", reason: str = "") -> None:
         delay = min(BACKOFF_MAX, BACKOFF_INITIAL * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
         if retry_after is not None and retry_after.strip().isdigit():
             delay = min(BACKOFF_MAX, max(delay, float(retry_after)))
+        if self.notify is not None:
+            self.notify(f"{self.shown}: {what}: {reason}; retrying in {delay:.1f} s (retry {attempt} of "
+                        f"{self.retries})")
         time.sleep(delay)
+
+    def _take_slot(self) -> None:
+        """At most ``requests_per_second``: each request waits for its slot, in the order they asked."""
+        if not self._interval:
+            return
+        with self._slot_lock:
+            now = time.monotonic()
+            start = max(now, self._next_slot)
+            self._next_slot = start + self._interval
+        if start > now:
+            time.sleep(start - now)
 
 
 def _not_json(constant: str):
@@ -407,7 +488,8 @@ def _hex_int(value: Any) -> int | None:
 def read_node(url: str, blocks: Blocks, *, skip_unsupported: bool = False,
               blocks_per_request: int = DEFAULT_BLOCKS_PER_REQUEST, concurrency: int = DEFAULT_CONCURRENCY,
               timeout: float = DEFAULT_TIMEOUT, retries: int = DEFAULT_RETRIES,
-              progress: bool | None = None) -> Transactions:
+              progress: bool | None = None, requests_per_second: float | None = None,
+              notify: Callable[[str], None] | None = None) -> Transactions:
     """Every signed transaction of ``blocks`` on the node at ``url``, in block order.
 
     ``blocks``: a range string (``"100:200"``, ``"100:+10"``, ``"100"``, ``"100:"``; see
@@ -416,7 +498,9 @@ def read_node(url: str, blocks: Blocks, *, skip_unsupported: bool = False,
     plain requests). ``concurrency`` (1 to :data:`~batchkit.limits.MAX_CONCURRENCY`): requests in flight.
     ``timeout``: seconds for one request, connection to last byte. ``retries``: retries of a request that
     got no answer or HTTP 429/5xx. ``progress``: a progress bar on stderr (needs tqdm); by default only when
-    stderr is a terminal.
+    stderr is a terminal. ``requests_per_second``: at most that many requests start per second (a provider's
+    rate limit; None: no cap). ``notify``: called with a line of text when a request has had no answer for
+    :data:`NOTICE_AFTER` seconds and before each retry (what is retried, why, and when).
 
     Returns :class:`~batchkit.readers.Transactions`: ``raws`` (canonical form, each checked against its
     hash), ``senders`` (the node's ``from``), ``skipped`` (unsupported types left out when
@@ -437,9 +521,14 @@ def read_node(url: str, blocks: Blocks, *, skip_unsupported: bool = False,
         raise InputError(f"the timeout must be a positive number of seconds, not {timeout!r}")
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise InputError(f"retries must be a non-negative integer, not {retries!r}")
+    if requests_per_second is not None and (isinstance(requests_per_second, bool)
+                                            or not isinstance(requests_per_second, (int, float))
+                                            or not 0 < requests_per_second < math.inf):
+        raise InputError(f"requests per second must be a positive number, not {requests_per_second!r}")
     if isinstance(blocks, str):
-        parse_block_range(blocks)  # a bad range is an error before anything is sent
-    node = _Node(url, concurrency=concurrency, timeout=float(timeout), retries=retries)
+        _parse_range(blocks)  # a bad range is an error before anything is sent
+    node = _Node(url, concurrency=concurrency, timeout=float(timeout), retries=retries,
+                 requests_per_second=requests_per_second, notify=notify)
     try:
         head = _hex_int(node.call("eth_blockNumber", []))
         if head is None:
