@@ -321,3 +321,22 @@ def test_every_single_bit_flip_of_real_mainnet_payloads_is_rejected(recent_batch
                 with pytest.raises(DecodeError):
                     dec.decompress(bytes(bad))
         assert dec.decompress(payload) == small[index]
+
+
+def test_prior_tables_are_per_level_so_bytes_do_not_depend_on_what_ran_before():
+    # Levels 6 and 7 share strategy and window; their dictionary tables must still be their own, so a
+    # level-7 stream is the same bytes whether or not a level-6 stream was made first in the process.
+    import subprocess
+    import sys
+    code = ("import sys, hashlib\n"
+            "from batchkit.corpora import generate_batch\n"
+            "from batchkit.format import v2\n"
+            "from batchkit.format.priors import DEFAULT_ID\n"
+            "txs = [t.raw for t in generate_batch(200, seed=3)]\n"
+            "if sys.argv[1] == 'first6':\n"
+            "    v2.Encoder(6, prior=DEFAULT_ID, verify=False).encode(txs, None)\n"
+            "p = v2.Encoder(7, prior=DEFAULT_ID, verify=False).encode(txs, None)\n"
+            "print(hashlib.sha256(p).hexdigest())\n")
+    outs = {subprocess.run([sys.executable, "-c", code, arg], capture_output=True, text=True, check=True).stdout
+            for arg in ("alone", "first6")}
+    assert len(outs) == 1

@@ -462,8 +462,9 @@ class Encoder:
                         decoded = self._verifier.decode(payload)
                     except DecodeError as exc:
                         raise VerificationError(f"the payload does not decode: {exc}") from exc
-                    expected = records(txs, senders) if self.validity else [bytes(t) for t in txs]
-                    if decoded.txs != expected:
+                    # bytes == bytearray / memoryview compares contents: no copy of the input is needed
+                    expected = records(txs, senders) if self.validity else txs
+                    if decoded.txs != list(expected):
                         raise VerificationError("the payload does not decode to the input transactions")
             except BaseException:
                 if keyframe:
