@@ -5,7 +5,7 @@ per batch, exactly as ``v2.Encoder`` does (no prior, one segment). Bytes per tra
 signatures, and the decoder memory the window implies, for each window log; the same for the held-out corpus
 alone.
 
-    python benches/window.py [LEVELS] [WINDOW_LOGS]        # e.g. "7,19" "23,24,25,26"
+    python benches/window.py [LEVELS] [WINDOW_LOGS]        # e.g. "7,7L,19" "23,24,25,26" (L: long-distance matching)
 
 A raw zstd stream over the concatenated transactions at the same window is printed beside it for scale.
 """
@@ -39,8 +39,10 @@ def sections(raws: list[bytes]) -> tuple[list[tuple[bytes, bytes]], int, list[by
     return out, sig_bytes, plain
 
 
-def stream_bytes(chunks: list[bytes], level: int, window_log: int) -> tuple[int, float]:
-    params = zstandard.ZstdCompressionParameters.from_level(level, window_log=window_log, write_checksum=0,
+def stream_bytes(chunks: list[bytes], level: str, window_log: int) -> tuple[int, float]:
+    """``level``: a zstd level, ``L`` after it for long-distance matching."""
+    params = zstandard.ZstdCompressionParameters.from_level(int(level.rstrip("L")), window_log=window_log,
+                                                            enable_ldm=level.endswith("L"), write_checksum=0,
                                                             write_content_size=0, write_dict_id=0)
     obj = zstandard.ZstdCompressor(compression_params=params).compressobj()
     t0 = time.process_time()
@@ -48,7 +50,7 @@ def stream_bytes(chunks: list[bytes], level: int, window_log: int) -> tuple[int,
     return n, time.process_time() - t0
 
 
-def main(levels: list[int], logs: list[int]) -> None:
+def main(levels: list[str], logs: list[int]) -> None:
     directory = shared_corpora_dir()
     if directory is None:
         raise SystemExit("the shared corpora are absent")
@@ -70,11 +72,11 @@ def main(levels: list[int], logs: list[int]) -> None:
                 nr, tr = stream_bytes(plain, level, log)
                 bpt = (na + nb + sig_bytes) / len(raws)
                 base = base or bpt
-                print(f"  level {level:2d} window 2^{log}: v2 {bpt:7.2f} B/tx ({(bpt / base - 1) * 100:+.2f}%), "
+                print(f"  level {level:>3s} window 2^{log}: v2 {bpt:7.2f} B/tx ({(bpt / base - 1) * 100:+.2f}%), "
                       f"{ta + tb:6.2f} s CPU; raw zstd stream {nr / len(raws):7.2f} B/tx, {tr:6.2f} s; "
                       f"decoder window memory 2 x {(1 << log) >> 20} MiB")
 
 
 if __name__ == "__main__":
-    main([int(x) for x in (sys.argv[1] if len(sys.argv) > 1 else "7,19").split(",")],
+    main((sys.argv[1] if len(sys.argv) > 1 else "7,7L,19").split(","),
          [int(x) for x in (sys.argv[2] if len(sys.argv) > 2 else "23,24,25,26").split(",")])
