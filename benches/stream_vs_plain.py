@@ -3,7 +3,11 @@ interleaved batch by batch so a shared machine's load falls on both alike: bytes
 medians over rounds of the CPU time of this process (``time.process_time``: other processes' load on the
 machine does not enter it, cache pressure does).
 
-    python benches/stream_vs_plain.py [ROUNDS] [FILE]
+    python benches/stream_vs_plain.py [ROUNDS] [--by-stream] [FILE]
+
+``--by-stream``: each side encodes (then decodes) the whole stream before the next side runs, the sides
+alternating round by round, as a batcher runs alone; by default the sides alternate batch by batch, which keeps
+load drift out of the ratios but makes each side's zstd window compete with the others' in the CPU caches.
 
 Default corpus: ../shared/corpora/ethereum-mainnet-recent.jsonl (held out from the prior's training), cut as
 ``batchkit bench --batch-bytes 350000`` cuts it; senders recovered once before timing and given to batchkit.
@@ -44,7 +48,7 @@ SIDES = {"raw-zstd7-stream": _plain, "batchkit-stream-default": _batchkit("defau
          "batchkit-stream-fast": _batchkit("fast", True)}
 
 
-def main(rounds: int, paths: list[str]) -> None:
+def main(rounds: int, paths: list[str], by_stream: bool = False) -> None:
     corpus = load_corpus(paths)
     raws = corpus.raws
     senders = recover_senders(raws, strict=False)
@@ -60,24 +64,27 @@ def main(rounds: int, paths: list[str]) -> None:
         et = dict.fromkeys(SIDES, 0.0)
         dt = dict.fromkeys(SIDES, 0.0)
         sz = dict.fromkeys(SIDES, 0)
-        for txs, snd in batches:
-            for k, (encode, decode) in sessions.items():
-                t0 = clock()
-                payload = encode(txs, snd)
-                t1 = clock()
-                back = decode(payload)
-                t2 = clock()
-                if back != txs:
-                    raise SystemExit(f"{k} does not round-trip")
-                et[k] += t1 - t0
-                dt[k] += t2 - t1
-                sz[k] += len(payload)
+        order = ([(k, b) for k in sessions for b in batches] if by_stream
+                 else [(k, b) for b in batches for k in sessions])
+        for k, (txs, snd) in order:
+            encode, decode = sessions[k]
+            t0 = clock()
+            payload = encode(txs, snd)
+            t1 = clock()
+            back = decode(payload)
+            t2 = clock()
+            if back != txs:
+                raise SystemExit(f"{k} does not round-trip")
+            et[k] += t1 - t0
+            dt[k] += t2 - t1
+            sz[k] += len(payload)
         for k in SIDES:
             enc_t[k].append(et[k])
             dec_t[k].append(dt[k])
             size[k] = sz[k]
     print(f"{corpus.description}: {len(raws):,} txs, {raw_bytes:,} raw bytes, {len(batches)} batches of "
-          f"{BATCH_BYTES:,}; medians of {rounds} interleaved rounds, CPU time")
+          f"{BATCH_BYTES:,}; medians of {rounds} rounds, CPU time, sides alternating "
+          + ("stream by stream" if by_stream else "batch by batch"))
     ref = "raw-zstd7-stream"
     e0, d0 = statistics.median(enc_t[ref]), statistics.median(dec_t[ref])
     for k in SIDES:
@@ -88,4 +95,7 @@ def main(rounds: int, paths: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 7, sys.argv[2:])
+    args = sys.argv[1:]
+    by_stream = "--by-stream" in args
+    args = [a for a in args if a != "--by-stream"]
+    main(int(args[0]) if args else 7, args[1:], by_stream)
