@@ -22,6 +22,8 @@ VERSIONS = (1, 2)
 
 def normalize(txs: Iterable) -> list[bytes]:
     """The transactions as raw bytes (see :func:`batchkit.coerce.parse_api_tx`)."""
+    if isinstance(txs, (list, tuple)) and set(map(type, txs)) <= {bytes}:
+        return list(txs)  # the common case, checked and copied in C
     return [tx if type(tx) is bytes else parse_api_tx(tx, index=i, validate=False) for i, tx in enumerate(txs)]
 
 

@@ -84,5 +84,10 @@ def sender_labels(senders: Sequence, n: int) -> list[int]:
     ``None`` for an unknown sender, which gets a group of its own)."""
     if len(senders) != n:
         raise InputError(f"{len(senders)} senders for {n} transactions")
+    if set(map(type, senders)) <= {bytes} and set(map(len, senders)) <= {20}:  # C-level passes, no frames
+        # The common case (senders recovered or given as bytes): one dict lookup per transaction. A new
+        # sender gets len(table), the count before it is inserted: the label SenderLabels would give it.
+        table: dict[bytes, int] = {}
+        return [table.setdefault(s, len(table)) for s in senders]
     labels = SenderLabels()
     return [labels.label(None if s is None else parse_sender(s, i)) for i, s in enumerate(senders)]

@@ -83,6 +83,15 @@ MAX_PARTITIONS = 100_000
 MAX_SEGMENT_PAYLOADS = 1024
 #: Compressed body bytes of one segment a decoder keeps (to rebuild its state after a rejected payload).
 MAX_SEGMENT_BYTES = 64 * 1024 * 1024
+#: The zstd window of each of a v2 segment's two section frames (v2.WINDOW_LOG = 23): the history a payload's
+#: matches may reach back over, and what a stream decoder holds per section. Measured on the long stream of
+#: every shared corpus concatenated (18.2 MB of raw transactions, 350 KB batches; ``benches/window.py``):
+#: 2^24 to 2^27 save 0.03% at level 7 and 0.17% at level 19 (0.08% with long-distance matching), so the
+#: window stays 8 MiB. A stream decoder's state is therefore bounded by 2 x MAX_WINDOW_BYTES of windows (plus
+#: libzstd's two 128 KiB block buffers), the prior's dictionaries (4.3 MiB for the shipped one), and the
+#: segment's compressed bodies (at most MAX_SEGMENT_BYTES): about 85 MiB at worst, 8 MiB for a segment of
+#: one blob payload.
+MAX_WINDOW_BYTES = 1 << 23
 
 # --- reading from a node (readers/node.py) ------------------------------------------------------------
 

@@ -59,3 +59,33 @@ def test_stream_decode(benchmark, stream_batches, level):
     out = benchmark.pedantic(run, rounds=5, iterations=1)
     assert out == [b for b, _ in stream_batches]
     _info(benchmark, stream_batches, payloads, level)
+
+
+# The plain alternative (issue 22): the raw transactions in one zstd-7 stream flushed per batch. Stream
+# `default` (verifying) should encode at least as fast and decode at least 0.7x as fast; compare the medians of
+# these rows with the rows above in the same run (`benches/stream_vs_plain.py` interleaves the two).
+
+def test_plain_zstd7_stream_encode(benchmark, stream_batches):
+    from batchkit.baselines.streams import STREAM_FORMATS
+
+    def run():
+        encode, _ = STREAM_FORMATS["raw-zstd7-stream"].session()
+        return [encode(b) for b, _ in stream_batches]
+
+    payloads = benchmark.pedantic(run, rounds=3, iterations=1)
+    _info(benchmark, stream_batches, payloads, "raw-zstd7-stream")
+
+
+def test_plain_zstd7_stream_decode(benchmark, stream_batches):
+    from batchkit.baselines.streams import STREAM_FORMATS
+
+    encode, _ = STREAM_FORMATS["raw-zstd7-stream"].session()
+    payloads = [encode(b) for b, _ in stream_batches]
+
+    def run():
+        _, decode = STREAM_FORMATS["raw-zstd7-stream"].session()
+        return [decode(p) for p in payloads]
+
+    out = benchmark.pedantic(run, rounds=5, iterations=1)
+    assert out == [b for b, _ in stream_batches]
+    _info(benchmark, stream_batches, payloads, "raw-zstd7-stream")

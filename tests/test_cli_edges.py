@@ -215,7 +215,7 @@ def test_bench_jobs_give_the_serial_tables(tmp_path, txs_file, capsys):
                      "--batch-bytes", "20000", "--jobs", jobs, "--json", str(out)]) == 0
         reports.append(json.loads(out.read_text()))
     capsys.readouterr()
-    speed = ("encode_mb_s", "decode_mb_s")
+    speed = ("encode_mb_s", "decode_mb_s", "encode_vs_reference", "decode_vs_reference")
     rows = [[{k: v for k, v in r.items() if k not in speed} for r in rep["results"]] for rep in reports]
     assert rows[0] == rows[1] and len(rows[0]) == 3
     assert reports[0]["batchkit_columns"] == reports[1]["batchkit_columns"]
@@ -224,7 +224,7 @@ def test_bench_jobs_give_the_serial_tables(tmp_path, txs_file, capsys):
 
 #: Modules the CLI's start must not import: each costs tens of milliseconds (pyrlp and eth_utils with pydantic
 #: about 0.3 s, eth_abi 0.15 s, urllib3 0.1 s, multiprocessing 0.03 s); they are imported where they are used.
-SLOW_IMPORTS = ("rlp", "eth_utils", "eth_abi", "eth_account", "pydantic", "urllib3", "multiprocessing", "ckzg",
+SLOW_IMPORTS = ("rlp", "eth_utils", "eth_abi", "eth_account", "pydantic", "urllib3", "multiprocessing", "ckzg", "orjson",
                 "batchkit.baselines", "batchkit.corpora.generate", "batchkit.bench")
 
 
@@ -242,5 +242,5 @@ def test_compress_and_decompress_run_without_the_slow_modules(tmp_path, txs_file
             f"assert main(['decompress', {str(payload)!r}, '-o', {str(back)!r}]) == 0\n"
             f"print(','.join(m for m in {SLOW_IMPORTS!r} if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    # compress may start a process pool (sender recovery of a large input); nothing else is needed
-    assert set(out.stdout.strip().splitlines()[-1].split(",")) <= {"", "multiprocessing"}
+    # compress reads JSON Lines (orjson) and may start a process pool (sender recovery of a large input)
+    assert set(out.stdout.strip().splitlines()[-1].split(",")) <= {"", "multiprocessing", "orjson"}

@@ -360,3 +360,22 @@ def test_resume_racing_compress_raises_instead_of_forking(small_batches):
     fresh = StreamEncoder("fast", keyframe_every=1000)
     assert fresh.resume(made) == len(made)
     assert fresh.compress(*small_batches[1]) == enc.compress(*small_batches[1])
+
+
+def test_prior_tables_are_per_level_so_bytes_do_not_depend_on_what_ran_before():
+    # Levels 6 and 7 share strategy and window; their dictionary tables must still be their own, so a
+    # level-7 stream is the same bytes whether or not a level-6 stream was made first in the process.
+    import subprocess
+    import sys
+    code = ("import sys, hashlib\n"
+            "from batchkit.corpora import generate_batch\n"
+            "from batchkit.format import v2\n"
+            "from batchkit.format.priors import DEFAULT_ID\n"
+            "txs = [t.raw for t in generate_batch(200, seed=3)]\n"
+            "if sys.argv[1] == 'first6':\n"
+            "    v2.Encoder(6, prior=DEFAULT_ID, verify=False).encode(txs, None)\n"
+            "p = v2.Encoder(7, prior=DEFAULT_ID, verify=False).encode(txs, None)\n"
+            "print(hashlib.sha256(p).hexdigest())\n")
+    outs = {subprocess.run([sys.executable, "-c", code, arg], capture_output=True, text=True, check=True).stdout
+            for arg in ("alone", "first6")}
+    assert len(outs) == 1

@@ -3,8 +3,9 @@
 What is measured
 ================
 
-The corpus (files given on the command line, or the blocks ``--rpc URL --blocks A:B`` names, else every
-``*.jsonl`` of the shared corpora, else a generated corpus of 5,000 transactions) is read once. Transactions some format cannot carry are left out for *every*
+The corpus (files given on the command line, or the blocks ``--rpc URL --blocks A:B`` names, else
+``ethereum-mainnet-recent.jsonl`` of the shared corpora, the one corpus the shipped prior was not trained on,
+else a generated corpus of 5,000 transactions) is read once. Transactions some format cannot carry are left out for *every*
 format, so all rows see the same batches: type-3 blob transactions (OP and Scroll reject them) and unsigned
 system transactions (type 0x7e: OP deposits, Scroll L1 messages). Senders are recovered once, before any
 timing, and handed to batchkit (it groups nonces per sender); batchkit's encode speed is therefore measured
@@ -20,6 +21,16 @@ transaction, blobs (per batch ``ceil(payload / blob_capacity)`` in that format's
 :func:`batchkit.l1.blob.blobs_needed` for batchkit), encode and decode MB/s (raw transaction bytes, 10^6, per
 second), the cost of posting every batch in blobs (:func:`batchkit.l1.cost.blob_cost`) per transaction in gwei,
 and bytes per transaction relative to ``op-span-brotli10``.
+
+Rows come in groups (``group``): ``independent`` (payloads that decode alone: batchkit's independent rows and
+the per-batch baselines), ``stream`` (payloads that use the ones before them: batchkit's ``stream-`` rows and
+the plain compressor streams of :mod:`batchkit.baselines.streams`, one compressor kept across batches and
+flushed per batch) and ``validity`` (the validity profile). Each row is also compared with its group's
+reference row (``reference``, ``vs_reference_pct``, ``encode_vs_reference``, ``decode_vs_reference``): a stream
+with ``raw-zstd7-stream``, the others with ``op-span-brotli10``. A row is ``in_sample`` when its payloads use a
+shipped prior and the corpus holds files that prior was trained on
+(:data:`batchkit.format.priors.TRAINED_ON`): its size then says little about data the prior has not seen, and
+the text table marks it ``*``.
 
 With ``target_blobs`` the report also has ``posting`` (:func:`batchkit.estimate.compare_posting`: the same
 transactions as payloads of about ``target_blobs`` blobs, laid into batchkit's blob stream, into per-payload

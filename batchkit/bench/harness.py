@@ -489,6 +489,10 @@ def run(corpus: Corpus, formats: list[Format], *, batch_bytes: int | None = None
         base_fee: int, blob_base_fee: int, limit: int | None = None, fork: str = "bpo2",
         jobs: int | None = 1, executor=None) -> dict:
     """Run the bench; returns ``{"meta", "results", "batchkit_columns"}`` (the JSON written by ``--json``).
+    ``results``: one dict per format (keys in :meth:`Row.result`), sorted by group (:data:`GROUPS`) then bytes
+    per transaction. ``meta`` has, besides the run's conditions, ``reference`` (:data:`REFERENCE_FORMAT`),
+    ``group_reference`` (:data:`GROUP_REFERENCE`), ``prior_trained_on`` (the corpus files a shipped prior was
+    trained on; empty on held-out data) and ``in_sample`` (any row is).
     ``jobs``: formats run side by side on that many processes (None: one per core); results are the same
     whatever ``jobs``, only the speeds see the other jobs' load. ``executor``: run on it instead (a
     :class:`batchkit.cluster.DaskExecutor`: chunks of :data:`CHUNK_BATCHES` batches per task; the same table)."""

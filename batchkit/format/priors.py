@@ -48,7 +48,11 @@ class Prior:
         under the lock; a built table is read-only and shared by every compressor)."""
         out = []
         for raw, params in ((self.a, params_a), (self.b, params_b)):
-            key = (id(raw), params.compression_level, params.window_log, params.strategy)
+            # Every parameter the tables depend on: ``from_level`` leaves ``compression_level`` at 3 whatever
+            # the level, so levels 6 and 7 (same strategy and window) would otherwise share level 6's tables
+            # and the bytes of a stream would depend on which level a process used first.
+            key = (id(raw), params.window_log, params.chain_log, params.hash_log, params.search_log,
+                   params.min_match, params.target_length, params.strategy)
             with self._lock:
                 d = self._cdicts.get(key)
                 if d is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 from typing import Any
 
 from ..coerce import hex_bytes
@@ -95,6 +94,8 @@ def _cryo_int(value: Any, what: str, where: str, index: int) -> int:
         raise InputError(f"{where}: {what} is missing", index=index)
     if isinstance(value, int):
         return value
+    from decimal import Decimal  # here: only Parquet decimals need it, and the CLI's start imports this module
+
     if isinstance(value, Decimal) and value == value.to_integral_value():
         return int(value)
     if isinstance(value, (bytes, bytearray)):

@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import orjson
-
 from .. import limits
 from ..coerce import hex_bytes
 from ..errors import InputError
@@ -28,10 +26,24 @@ def _is_record(value: Any) -> bool:
     return type(value) is dict and "raw" in value
 
 
+_orjson = None
+
+
+def _fast_json():
+    """orjson, imported on first use: it brings zoneinfo, uuid and datetime, which the CLI's start (and a
+    ``decompress``, which reads no JSON) does not need."""
+    global _orjson
+    if _orjson is None:
+        import orjson
+        _orjson = orjson
+    return _orjson
+
+
 def _loads(text: str, where: str = "the document") -> Any:
     """One JSON value; raises the stdlib's ``JSONDecodeError`` for bad JSON, InputError past a bound. A record
     (whose fields batchkit reads are strings) comes from orjson as it is; any other value is decoded again by
     the stdlib, exactly."""
+    orjson = _orjson or _fast_json()
     try:
         value = orjson.loads(text)
     except orjson.JSONDecodeError:
