@@ -85,7 +85,7 @@ def test_estimate_takes_fees_from_the_node_unless_given(anvil, chain, txs_file, 
 def test_without_a_node_the_defaults_are_named(txs_file, capsys):
     assert main(["estimate", str(txs_file), "--target-blobs", "0"]) == 0
     out = capsys.readouterr().out
-    assert "base fee: default 12gwei: no node, none given" in out
+    assert "fees: base fee default 12gwei: no node, none given" in out
     assert "EIP-7918 reserve" in out
     r = resolve(None, None, rpc=None, default_blob_base_fee="1gwei")
     assert (r.base_fee, r.blob_base_fee) == (12 * GWEI, GWEI) and "default" in r.blob_base_fee_source
@@ -223,7 +223,7 @@ def test_bad_level_and_missing_directory_are_errors_at_once(tmp_path):
     assert done.returncode == 2 and "batchkit compress: error: argument --level: unknown level 'maxx'" in done.stderr
     done = subprocess.run([sys.executable, "-m", "batchkit", "compress", "-", "-o", str(tmp_path / "no" / "x.bk")],
                           capture_output=True, text=True, timeout=30, stdin=subprocess.PIPE)
-    assert done.returncode == 2 and "does not exist" in done.stderr
+    assert done.returncode == 2 and "No such file or directory" in done.stderr
 
 
 # --- decompress: parts, raw blobs, what is not a payload ------------------------------------------------------

@@ -656,8 +656,8 @@ def cmd_estimate(args) -> int:
             out["posting"] = result.posting.to_dict()
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
     else:
-        sys.stdout.write(f"base fee: {fees.base_fee_source}; blob base fee: {blob_source}\n")
         sys.stdout.write(render_estimate(result.comparison))
+        sys.stdout.write(f"fees: base fee {fees.base_fee_source}; blob base fee {blob_source}\n")
         if result.posting is not None:
             from ..bench import render_posting  # the bench package only when asked for (its imports are heavy)
             sys.stdout.write("\n" + render_posting(result.posting.to_dict()))
@@ -705,12 +705,13 @@ def cmd_bench(args) -> int:
         check_output_file(out)
     formats = bench.select_formats(args.formats)
     from_node = _from_node(args, prices=bool(args.corpus))
+    if from_node and args.corpus:
+        raise InputError("give corpus files or --rpc URL --blocks A:B, not both (--rpc alone with files: the "
+                         "node's fees)")
     fees = resolve_prices(args.base_fee, args.blob_base_fee, rpc=args.rpc, default_blob_base_fee=BENCH_BLOB_BASE_FEE,
                           timeout=args.rpc_timeout, notify=_notify)
     base_fee, blob_base_fee = fees.base_fee, fees.blob_base_fee
     if from_node:
-        if args.corpus:
-            raise InputError("give corpus files or --rpc URL, not both")
         corpus = bench.corpus_of(_read_node(args, skip_unsupported=True),
                                  f"blocks {args.blocks} of {display_url(args.rpc)}")
         corpus_files = None
