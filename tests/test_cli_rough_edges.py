@@ -218,6 +218,11 @@ def test_output_and_level_checked_before_the_input_is_read(tmp_path):
     assert done.returncode == 2 and "is a directory" in done.stderr
 
 
+def test_estimate_checks_its_fees_before_the_input_is_read(tmp_path):
+    done = _run_with_blocking_input(tmp_path, "estimate", "FIFO", "--base-fee", "12gwie")
+    assert done.returncode == 2 and "12gwie" in done.stderr
+
+
 def test_bad_level_and_missing_directory_are_errors_at_once(tmp_path):
     done = _run_with_blocking_input(tmp_path, "compress", "FIFO", "-o", str(tmp_path / "x.bk"), "--level", "maxx")
     assert done.returncode == 2 and "batchkit compress: error: argument --level: unknown level 'maxx'" in done.stderr
