@@ -82,3 +82,15 @@ def test_held_out_mainnet_has_every_class(mainnet_raws):
     assert all(counts[c] > 0 for c in C.CLASSES), counts
     # Plain transfers and token transfers are most of mainnet's transactions.
     assert counts[C.EMPTY] + counts[C.ERC20] > len(raws) / 2, counts
+
+
+@pytest.mark.threads
+def test_classify_from_8_threads_gives_the_serial_classes(mainnet_raws):
+    from concurrent.futures import ThreadPoolExecutor
+    raws = [r for r in mainnet_raws if r[0] != 0x7E][:4000]
+    serial = [C.classify(r) for r in raws]
+    chunks = [raws[i::8] for i in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda chunk: [C.classify(r) for r in chunk], chunks))
+    for i, got in enumerate(results):
+        assert got == serial[i::8]

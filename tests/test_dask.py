@@ -187,7 +187,7 @@ def test_bench_on_dask_gives_the_single_process_table(tmp_path, generated_raws, 
     one, dask = (json.loads((tmp_path / n).read_text()) for n in ("one.json", "dask.json"))
     assert one["meta"]["batches"] > 128
     speeds = ("encode_vs_reference", "decode_vs_reference")  # speed ratios, as the MB/s figures
-    sizes = lambda rep: [{k: v for k, v in r.items() if not k.endswith("_mb_s") and k not in speeds}  # noqa: E731
+    sizes = lambda rep: [{k: v for k, v in r.items() if "_mb_s" not in k and k not in speeds}  # noqa: E731
                          for r in rep["results"]]
     assert sizes(one) == sizes(dask)
     assert one["batchkit_columns"] == dask["batchkit_columns"]

@@ -29,6 +29,7 @@ def test_json_matches_cost_compare(txfile, capsys):
     payload = compress(raws, senders=senders)
     want = cost.compare(payload, len(raws), base_fee=3 * 10**9, blob_base_fee=2 * 10**9, eth_usd=2500.0)
     posting = got.pop("posting")
+    assert got.pop("fee_sources") == {"base_fee": "given", "blob_base_fee": "given"}
     assert got == json.loads(json.dumps(want.to_dict()))
     # A transactions input is also priced as a sequence of payloads, at the same fees (test_posting.py).
     assert [r["layout"] for r in posting["rows"]] == ["blob stream", "per-payload blobs", "OP frames (continuous)",
@@ -45,6 +46,8 @@ def test_payload_input_is_costed_as_is(txfile, tmp_path, capsys):
     assert main(["estimate", str(p), "--json", "--excess-blob-gas", "10000000", "--fork", "prague"]) == 0
     got = json.loads(capsys.readouterr().out)
     want = cost.compare(payload, len(raws), base_fee=12 * 10**9, excess_blob_gas=10_000_000, fork="prague")
+    assert got.pop("fee_sources") == {"base_fee": "default 12gwei: no node, none given",
+                                      "blob_base_fee": "from --excess-blob-gas 10000000"}
     assert got == json.loads(json.dumps(want.to_dict()))
 
 

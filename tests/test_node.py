@@ -28,6 +28,7 @@ from batchkit.cli import main
 from batchkit.errors import (BatchkitError, BlockNotFoundError, InputError, JsonRpcError, NodeUnreachableError,
                              RpcError, RpcResponseError, UnsupportedTransactionError)
 from batchkit.estimate import estimate
+from batchkit.l1.prices import node_prices
 from batchkit.limits import MAX_BLOCKS_PER_REQUEST, MAX_CONCURRENCY
 from batchkit.readers import parse_block_range, read_node
 from batchkit.readers.bounds import nests_at_most as _nests_at_most
@@ -153,11 +154,14 @@ def test_console_script_writes_the_bytes_the_api_writes(anvil, chain, node_raws)
 
 
 def test_estimate_and_bench_read_from_the_node(anvil, chain, node_raws, tmp_path, capsys):
-    result = estimate(read_node(anvil.url, chain.blocks))
+    prices = node_prices(anvil.url)  # the CLI prices at the node's fees
+    result = estimate(read_node(anvil.url, chain.blocks), base_fee=prices.base_fee,
+                      blob_base_fee=prices.blob_base_fee)
     assert result.transactions == len(node_raws) and batchkit.decompress(result.payload) == node_raws
     assert main(["estimate", "--rpc", anvil.url, "--blocks", chain.blocks, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     report.pop("posting", None)  # the posting comparison (blob stream, per-payload blobs, OP frames) comes beside it
+    assert report.pop("fee_sources")["base_fee"].startswith("the node's")
     assert report == result.comparison.to_dict()
     out = tmp_path / "bench.json"
     assert main(["bench", "--rpc", anvil.url, "--blocks", chain.blocks, "--formats", "batchkit-default,raw-zstd3",
@@ -224,11 +228,14 @@ def test_an_unreachable_node_is_a_clear_error_after_the_retries(capsys):
         read_node(url, "0:10", retries=2)
     assert caught.value.attempts == 3 and caught.value.url == url and "cannot connect" in str(caught.value)
     assert main(["compress", "--rpc", url, "--blocks", "0:10"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith(f"batchkit: error: {url}: cannot connect") and err.count("\n") == 1
+    lines = capsys.readouterr().err.splitlines()
+    # What is retried is said as it happens; then one line of error.
+    assert lines[-1].startswith(f"batchkit: error: {url}: cannot connect")
+    assert len(lines) == 4 and all(f"{url}: eth_blockNumber: cannot connect" in line and "retrying in" in line
+                                   for line in lines[:-1])
 
 
-@pytest.mark.parametrize("url", ["ftp://127.0.0.1/", "127.0.0.1:8545", "http://", 8545])
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/", "http://", 8545])  # host:port is http (test_cli_rough_edges)
 def test_bad_urls_are_input_errors(url):
     with pytest.raises(InputError):
         read_node(url, "0:1")

@@ -38,9 +38,13 @@ blobs and into OP frames laid continuously; blobs, blob transactions, blob gas a
 ``builder_time`` (:func:`time_builder`: ``BatchBuilder(stream=True)`` against one ``compress`` over the same
 transactions, medians of interleaved runs).
 
+``--repeats N`` runs it all N times (:func:`batchkit.bench.report.merge_repeats`: the sizes must agree, the
+speeds are medians with every run kept). ``--html`` adds :func:`batchkit.bench.classes.class_results` (bytes per
+transaction per transaction class) and writes :func:`batchkit.bench.html.write_html`.
+
 Example::
 
-    batchkit bench --batch-bytes 120000 --json bench.json --plot plots/
+    batchkit bench --batch-bytes 120000 --json bench.json --plot plots/ --html bench.html --repeats 3
 """
 
 from .harness import (BATCHKIT_LEVELS, DEFAULT_BATCH_BYTES, REFERENCE_FORMAT, Corpus, Format, Row, column_bytes,

@@ -118,6 +118,9 @@ def tradeoff_chart(rows_by_group: dict[str, list[dict]]) -> str:
             ax.annotate(r["name"].removeprefix("batchkit-"), (x, r["bytes_per_tx"]), textcoords="offset points",
                         xytext=(5, 3), fontsize=7, color="#b22" if mine else "#222")
         ax.set_xscale("log")
+        xs = [v for r in rows_by_group[group] for v in (r.get("encode_mb_s_runs") or [r.get("encode_mb_s")])
+              if v is not None] or [1.0]
+        ax.set_xlim(min(xs) / 1.8, max(xs) * 2.5)
         ax.set_title(group, fontsize=11)
         ax.set_xlabel("encode MB/s (one core, log)")
         ax.grid(True, which="both", alpha=0.3)

@@ -122,11 +122,12 @@ def _read_input(args) -> Transactions:
 def cmd_compress(args) -> int:
     args.to = args.to or ("blobs" if args.blob_stream else "payload")
     # Checked before any work: a bad -o fails at once, not after the compression.
-    several = args.stream or args.blob_stream or args.target_blobs is not None
-    check_output_file(args.output, directory=(args.to == "blobs" and args.target_blobs is None) or args.stream
-                      or args.blob_stream)
-    if several and args.output not in (None, "-") and not args.blob_stream and not args.stream:
+    if args.stream or args.blob_stream or (args.to == "blobs" and args.target_blobs is None):
+        check_output_file(args.output, directory=True)
+    elif args.target_blobs is not None and args.output not in (None, "-"):
         check_output_file(f"{args.output}.000")  # a prefix: its directory must exist
+    else:
+        check_output_file(args.output)
     if args.input is not None and args.input != "-" and Path(args.input).is_dir():
         return _compress_partitions(args)
     if args.proofs and args.to != "blobs":
@@ -625,18 +626,20 @@ def cmd_inspect(args) -> int:
 def cmd_estimate(args) -> int:
     if args.target_blobs < 0:
         raise InputError(f"--target-blobs must be 0 (skip) or more, not {args.target_blobs}")
-    if _from_node(args, prices=args.input is not None):
-        if args.input is not None:
-            raise InputError("give an input file or --rpc URL --blocks A:B, not both (--rpc alone with a file: "
-                             "the node's fees)")
-        data: bytes | Transactions = _read_node(args, skip_unsupported=args.skip_unsupported)
-    elif args.input is None:
+    from_node = _from_node(args, prices=args.input is not None)
+    if from_node and args.input is not None:
+        raise InputError("give an input file or --rpc URL --blocks A:B, not both (--rpc alone with a file: "
+                         "the node's fees)")
+    if not from_node and args.input is None:
         raise InputError("give an input file or payload (- for stdin), or --rpc URL --blocks A:B")
+    # The fees first (a bad --base-fee fails before the work; with a node: its current prices).
+    fees = resolve_prices(args.base_fee, args.blob_base_fee, rpc=args.rpc, fork=args.fork,
+                          need_blob=args.excess_blob_gas is None, timeout=args.rpc_timeout, notify=_notify)
+    if from_node:
+        data: bytes | Transactions = _read_node(args, skip_unsupported=args.skip_unsupported)
     else:
         # Transactions or a payload in any posting form: a plain file is read up to the larger limit.
         data = read_posted(args.input, MAX_INPUT_BYTES, "input size")
-    fees = resolve_prices(args.base_fee, args.blob_base_fee, rpc=args.rpc, fork=args.fork,
-                          need_blob=args.excess_blob_gas is None, timeout=args.rpc_timeout, notify=_notify)
     with Stages([f"estimate ({args.level})"], "estimate") as stage:
         stage.step(f"estimate ({args.level})")
         result = estimate(data, level=args.level, base_fee=fees.base_fee, blob_base_fee=fees.blob_base_fee,
@@ -658,8 +661,8 @@ def cmd_estimate(args) -> int:
             out["posting"] = result.posting.to_dict()
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
     else:
-        sys.stdout.write(f"base fee: {fees.base_fee_source}; blob base fee: {blob_source}\n")
         sys.stdout.write(render_estimate(result.comparison))
+        sys.stdout.write(f"fees: base fee {fees.base_fee_source}; blob base fee {blob_source}\n")
         if result.posting is not None:
             from ..bench import render_posting  # the bench package only when asked for (its imports are heavy)
             sys.stdout.write("\n" + render_posting(result.posting.to_dict()))
@@ -707,12 +710,13 @@ def cmd_bench(args) -> int:
         check_output_file(out)
     formats = bench.select_formats(args.formats)
     from_node = _from_node(args, prices=bool(args.corpus))
+    if from_node and args.corpus:
+        raise InputError("give corpus files or --rpc URL --blocks A:B, not both (--rpc alone with files: the "
+                         "node's fees)")
     fees = resolve_prices(args.base_fee, args.blob_base_fee, rpc=args.rpc, default_blob_base_fee=BENCH_BLOB_BASE_FEE,
                           timeout=args.rpc_timeout, notify=_notify)
     base_fee, blob_base_fee = fees.base_fee, fees.blob_base_fee
     if from_node:
-        if args.corpus:
-            raise InputError("give corpus files or --rpc URL, not both")
         corpus = bench.corpus_of(_read_node(args, skip_unsupported=True),
                                  f"blocks {args.blocks} of {display_url(args.rpc)}")
         corpus_files = None

@@ -57,4 +57,5 @@ def check_output_file(path: str | None, directory: bool = False) -> None:
         raise InputError(f"{path} is a directory: give a file name for the output")
     parent = target.parent
     if not parent.is_dir():
-        raise InputError(f"cannot write {path}: the directory {parent} does not exist")
+        raise InputError(f"cannot write {path}: No such file or directory (the directory {parent} does not "
+                         "exist)")
