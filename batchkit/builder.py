@@ -101,8 +101,9 @@ class BatchBuilder:
     blobs: ``130,048 n - 4`` bytes). Give exactly one target.
 
     ``level``: as for :func:`batchkit.compress`. ``verify``: decode every sealed payload and compare it
-    with its transactions. ``version``: the payloads' format, 1 (default) or 2 (independent v2 payloads,
-    keyframes, as :func:`batchkit.compress` writes by default). ``keyframe_every`` (stream mode, version 2
+    with its transactions. ``version``: the payloads' format, 2 (default: v2 payloads, each with its CRC-32,
+    independent keyframes as :func:`batchkit.compress` writes) or 1 (no checksum: only when a decoder of
+    v1 needs it). ``keyframe_every`` (stream mode, version 2
     only; default 1): consecutive payloads form one v2 stream (:mod:`batchkit.stream`) with a keyframe every
     that many, each later payload using the ones before it as history; decode them in order.
 
@@ -122,7 +123,7 @@ class BatchBuilder:
     """
 
     def __init__(self, target_blobs: int | None = None, target_bytes: int | None = None, *,
-                 level: str | int = "default", verify: bool = True, stream: bool = False, version: int = 1,
+                 level: str | int = "default", verify: bool = True, stream: bool = False, version: int = 2,
                  keyframe_every: int = 1):
         if (target_blobs is None) == (target_bytes is None):
             raise InputError("give exactly one of target_blobs and target_bytes")
@@ -511,7 +512,7 @@ class BatchBuilder:
 
 def iter_payloads(raws: Iterable, *, senders: Iterable | None = None, target_blobs: int | None = None,
                   target_bytes: int | None = None, level: str | int = "default", verify: bool = True,
-                  stream: bool = False, version: int = 1, keyframe_every: int = 1,
+                  stream: bool = False, version: int = 2, keyframe_every: int = 1,
                   progress: Callable[[int], object] | None = None) -> Iterator[bytes]:
     """Yield consecutive payloads of ``raws`` as they are sealed (the last one holds what is left).
 
@@ -546,7 +547,7 @@ def iter_payloads(raws: Iterable, *, senders: Iterable | None = None, target_blo
 
 def build_payloads(raws: Iterable, *, senders: Sequence | None = None, target_blobs: int | None = None,
                    target_bytes: int | None = None, level: str | int = "default",
-                   verify: bool = True, stream: bool = False, version: int = 1,
+                   verify: bool = True, stream: bool = False, version: int = 2,
                    keyframe_every: int = 1, progress: Callable[[int], object] | None = None) -> list[bytes]:
     """Every payload of :func:`iter_payloads`, as a list (``senders``: one per transaction, or None)."""
     raws = list(raws)
