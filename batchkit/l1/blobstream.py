@@ -76,7 +76,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import threading
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
@@ -84,6 +83,7 @@ from typing import Any, Iterable, Iterator
 from .blob import (BLOB_SIZE, BLOB_VERSION, COMMITMENT_SIZE, PROOF_SIZE, USABLE_BYTES_PER_BLOB, commitment,
                    dir_mode, pack_data, proof, raw_offset, read_file, read_manifest, unpack_data, verify_blob,
                    versioned_hash)
+from ..files import as_file_error, remove_temp, temp_dir_for
 from ..errors import (BlobOrderError, BlobStreamError, DecodeError, DuplicateBlobError, IncompletePayloadError,
                      InputError, LimitExceededError, MissingBlobError, OrphanPieceError, PieceBoundaryError,
                      TrailingBytesError, UnsupportedVersionError, VerificationError)
@@ -637,9 +637,12 @@ class StreamDirWriter:
         if os.path.lexists(self._out) and not (os.path.isdir(self._out) and not os.path.islink(self._out)
                                                and not os.listdir(self._out)):
             raise FileExistsError(f"{self._out} exists and is not an empty directory")
-        parent, name = os.path.split(self._out)
-        self._tmp = tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=parent)
-        self._entries = open(os.path.join(self._tmp, ".blobs.json"), "w", encoding="utf-8")
+        self._tmp = temp_dir_for(self._out)
+        try:
+            self._entries = open(os.path.join(self._tmp, ".blobs.json"), "w", encoding="utf-8")
+        except OSError as exc:
+            remove_temp(self._tmp)
+            raise as_file_error(exc, self._out) from None
         self._hashes: list[bytes] = []
         self._payloads: list[tuple[int, int, int, int]] = []   # index, bytes, first_blob, last_blob
         self._open: tuple[int, int, int] | None = None           # index, record bytes so far, first_blob
@@ -649,7 +652,15 @@ class StreamDirWriter:
         self._done = False
 
     def write(self, sblob: StreamBlob) -> None:
-        """Write one blob (the next in the stream) and its manifest entry."""
+        """Write one blob (the next in the stream) and its manifest entry. An error writing (no space, a
+        read-only directory) removes everything written and names the directory."""
+        try:
+            self._write(sblob)
+        except OSError as exc:
+            self.abort()
+            raise as_file_error(exc, self._out) from None
+
+    def _write(self, sblob: StreamBlob) -> None:
         if self._done:
             raise InputError("the stream directory is closed")
         lay = sblob.layout
@@ -692,7 +703,11 @@ class StreamDirWriter:
             raise InputError("no blobs written")
         if self._open is not None:
             raise InputError(f"payload {self._open[0]} is not finished: flush the encoder before closing")
-        self._entries.close()
+        try:
+            self._entries.close()
+        except OSError as exc:
+            self.abort()
+            raise as_file_error(exc, self._out) from None
         per_tx = self.blobs_per_tx
         summary = {"version": MANIFEST_VERSION, "kind": MANIFEST_KIND, "blobs_per_tx": per_tx,
                    "first_blob": self._first_blob, "blob_count": len(self._hashes),
@@ -722,17 +737,24 @@ class StreamDirWriter:
             os.unlink(entries_path)
             os.chmod(self._tmp, dir_mode())  # mkdtemp makes it 0700: give it the mode mkdir would
             os.rename(self._tmp, self._out)  # replaces an empty directory atomically on POSIX
-        except BaseException:
+        except BaseException as exc:
             self.abort()
-            raise
+            error = as_file_error(exc, self._out)
+            if error is exc:
+                raise
+            raise error from None
         self._done = True
         return summary
 
     def abort(self) -> None:
-        """Remove everything written."""
+        """Remove everything written (also when the disk is full: the entries that cannot be flushed go)."""
         self._done = True
-        self._entries.close()
-        shutil.rmtree(self._tmp, ignore_errors=True)
+        try:
+            self._entries.close()
+        except OSError:
+            pass
+        finally:
+            remove_temp(self._tmp)
 
     def __enter__(self) -> "StreamDirWriter":
         return self
