@@ -22,7 +22,9 @@ from ..l1.calldata import frame
 from ..corpora import batches
 from ..errors import DecodeError, FileError, InputError, VerificationError
 from ..estimate import estimate
+from ..format._backend import core
 from ..format.v2 import Decoder as V2Decoder
+from ..format.validity import ValidityTx
 from ..files import atomic_output
 from ..inspection import inspect_payload, render
 from ..limits import MAX_INPUT_BYTES
@@ -338,6 +340,11 @@ def _compress_stream(args, raws: list[bytes], senders) -> int:
         replayed = enc.resume(read_stream_tail(existing))
         print(f"resumed after {len(existing)} payloads ({replayed} replayed since the last keyframe)",
               file=sys.stderr)
+        raws, senders = _not_held(raws, senders, _held_keys(StreamDecoder(), (read_file(str(n)) for n in existing)),
+                                  args.profile == "validity")
+        if not raws:
+            print("nothing to add: the stream already holds every transaction of the input", file=sys.stderr)
+            return EXIT_OK
     out.mkdir(parents=True, exist_ok=True)
     batch_bytes = args.batch_bytes if args.batch_bytes is not None else STREAM_BATCH_BYTES
     written, total = [], 0
@@ -480,6 +487,40 @@ class _StreamSink:
 
     def abort(self) -> None:
         self.writer.abort()
+
+
+def _tx_key(tx) -> bytes:
+    """What identifies a transaction a stream holds: its hash (keccak256 of the signed bytes); for a validity
+    record, its signing hash (the profile carries no signature)."""
+    return tx.signing_hash if isinstance(tx, ValidityTx) else keccak256(tx)
+
+
+def _held_keys(decoder, payloads) -> set[bytes]:
+    """The keys (:func:`_tx_key`) of every transaction of ``payloads``, a stream decoded in order from its
+    start (payloads before its first keyframe, whose history is gone, are passed over)."""
+    held: set[bytes] = set()
+    for payload in payloads:
+        try:
+            txs = decoder.decompress(payload)
+        except ParentMismatchError:
+            if decoder.head is not None:
+                raise
+            continue
+        held.update(_tx_key(tx) for tx in txs)
+    return held
+
+
+def _not_held(raws: list[bytes], senders, held: set[bytes], validity: bool):
+    """``raws`` (and their ``senders``) less the transactions the stream already holds, said on stderr: a
+    resumed run given input already posted (all of it, or a prefix) appends only what is new."""
+    def key(i: int, raw: bytes) -> bytes:
+        return keccak256(core.signing_parts(raw, i)[0]) if validity else keccak256(raw)
+    keep = [i for i, raw in enumerate(raws) if key(i, raw) not in held]
+    if len(keep) == len(raws):
+        return raws, senders
+    print(f"skipped {plural(len(raws) - len(keep), 'transaction')} the stream already holds (same hash)",
+          file=sys.stderr)
+    return [raws[i] for i in keep], (None if senders is None else [senders[i] for i in keep])
 
 
 def _stream_serial(enc: StreamEncoder, raws: list[bytes], senders, batch_bytes: int):
