@@ -181,6 +181,14 @@ class BatchBuilder:
         self.compressions = 0
         self.probes = 0
 
+    def resume(self, payloads) -> int:
+        """Stream mode, version 2: continue the stream whose payloads (the ones posted, back to their last
+        keyframe at least) are ``payloads``, so the next payload sealed is their next (see
+        :meth:`batchkit.StreamEncoder.resume`). Returns how many were replayed."""
+        if self._v2 is None:
+            raise InputError("resume() continues a v2 stream: BatchBuilder(stream=True, version=2)")
+        return self._v2.resume(payloads)
+
     def reset(self) -> None:
         """Drop every pending transaction (the calibration learned so far is kept)."""
         self._raws, self._senders, self._u, self._idx = [], [], [], []

@@ -121,6 +121,32 @@ def as_file_error(exc: BaseException, path: str | os.PathLike[str]) -> BaseExcep
     return exc
 
 
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def replace_dir(new: str, old: str) -> None:
+    """Put the directory ``new`` (a temporary sibling) in the place of the existing directory ``old``, and
+    remove what was there. On Linux one atomic exchange (``renameat2(RENAME_EXCHANGE)``): a reader, or a
+    process killed at any point, sees the old directory or the new one whole, never neither. Elsewhere, two
+    renames (the old directory goes aside as a temporary of this process first)."""
+    exchanged = False
+    if sys.platform.startswith("linux"):
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = getattr(libc, "renameat2", None)
+        if renameat2 is not None:
+            exchanged = renameat2(_AT_FDCWD, os.fsencode(new), _AT_FDCWD, os.fsencode(old), _RENAME_EXCHANGE) == 0
+    if exchanged:
+        remove_temp(new)  # now the old directory
+        return
+    aside = tempfile.mkdtemp(prefix=_temp_prefix(Path(old)), suffix=".tmp", dir=os.path.dirname(old) or ".")
+    os.rmdir(aside)
+    os.rename(old, aside)
+    os.rename(new, old)
+    remove_temp(aside)
+
+
 def remove_temp(path: str) -> None:
     """Remove a temporary file or directory, whatever state it is in."""
     with contextlib.suppress(OSError):

@@ -114,3 +114,28 @@ def test_resume_with_input_already_posted_appends_only_what_is_new(tmp_path, gen
     assert main(["compress", str(tmp_path / "all.jsonl"), *args, "--resume"]) == 0
     assert "nothing to add" in capsys.readouterr().err
     assert sorted(out.glob("*.bk")) == files
+
+
+def test_blob_stream_resume_goes_on_after_the_last_blob_and_skips_what_it_holds(tmp_path, generated_raws, capsys):
+    from batchkit.l1.blobstream import read_stream_dir
+    half = len(generated_raws) // 2
+    out = tmp_path / "bs"
+    args = ["--to", "blobs", "--blob-stream", "-o", str(out), "--target-blobs", "1", "--keyframe-every", "4",
+            "--no-recover"]
+    assert main(["compress", str(_jsonl(tmp_path / "a.jsonl", generated_raws[:half])), *args]) == 0
+    before = {p.name: p.read_bytes() for p in out.glob("blob-*.bin")}
+    first = [c.data for c in read_stream_dir(out)]
+    assert main(["compress", str(_jsonl(tmp_path / "all.jsonl", generated_raws)), *args]) != 0  # DIR holds one
+    capsys.readouterr()
+    assert main(["compress", str(tmp_path / "all.jsonl"), *args, "--resume"]) == 0
+    err = capsys.readouterr().err
+    assert f"skipped {half} transactions the stream already holds" in err, err
+    carried = list(read_stream_dir(out))                   # strict: KZG, indexes, pieces, manifest
+    assert [c.data for c in carried[:len(first)]] == first
+    assert all((out / name).read_bytes() == data for name, data in before.items())
+    assert [c.index for c in carried] == list(range(len(carried)))
+    assert batchkit.decompress([c.data for c in carried]) == generated_raws
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert main(["compress", str(tmp_path / "all.jsonl"), *args, "--resume"]) == 0
+    assert "nothing to add" in capsys.readouterr().err
+    assert [c.data for c in read_stream_dir(out)] == [c.data for c in carried]

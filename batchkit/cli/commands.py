@@ -17,6 +17,7 @@ from ..l1 import cost
 from ..api import compress, decompress, validity_senders, verify
 from ..l1.blob import write_blob_dir
 from ..l1.blobstream import BlobStreamEncoder, StreamDirWriter, read_stream_dir
+from ..l1.blobstream import is_stream_dir as is_blob_stream_dir
 from ..builder import BatchBuilder
 from ..l1.calldata import frame
 from ..corpora import batches
@@ -115,8 +116,8 @@ def cmd_compress(args) -> int:
         if args.profile == "validity":
             raise InputError("--target-blobs and --blob-stream do not go with --profile validity (the builder cuts "
                              "full-profile payloads); use --stream --batch-bytes or one payload")
-        if args.resume or args.batch_bytes is not None:
-            raise InputError("--resume and --batch-bytes go with --stream")
+        if (args.resume and not args.blob_stream) or args.batch_bytes is not None:
+            raise InputError("--resume goes with --stream or --blob-stream, --batch-bytes with --stream")
         if _from_node(args):
             raise InputError("--target-blobs and --blob-stream read a file (or stdin); with --rpc use --stream or "
                              "one payload")
@@ -386,10 +387,31 @@ def _compress_builder(args, to: str) -> int:
         if args.blob_stream else 1
     builder = BatchBuilder(target_blobs=target, level=args.level, verify=not args.no_verify,
                            stream=args.blob_stream, version=2, keyframe_every=keyframe_every)
-    sink = (_StreamSink(args.output, args.blobs_per_tx, args.proofs, not args.no_verify) if args.blob_stream
-            else _FilesSink(args.output, to == "blobs", args.proofs, args.jobs))
+    held: set[bytes] = set()
+    append = bool(args.resume) and is_blob_stream_dir(args.output)
+    if append:
+        posted = [c.data for c in read_stream_dir(args.output)]
+        held = _held_keys(StreamDecoder(), posted)
+        tail = _since_keyframe(posted)
+        replayed = builder.resume(tail) if tail else 0
+        print(f"resumed after {plural(len(posted), 'payload')} ({replayed} replayed since the last keyframe)",
+              file=sys.stderr)
+    sink = (_StreamSink(args.output, args.blobs_per_tx, args.proofs, not args.no_verify, append)
+            if args.blob_stream else _FilesSink(args.output, to == "blobs", args.proofs, args.jobs))
     txs = iter_transactions(args.input, skip_unsupported=args.skip_unsupported)
     pairs = iter(txs) if args.no_recover else recover_stream(txs, strict=False)
+    skipped = 0
+    if held:
+        def new_only(pairs):
+            nonlocal skipped
+            for raw, sender in pairs:
+                if keccak256(raw) in held:
+                    skipped += 1
+                else:
+                    yield raw, sender
+        pairs = new_only(iter(txs))  # held ones need no sender: recover the rest only
+        if not args.no_recover:
+            pairs = recover_stream(pairs, strict=False)
     n = raw_bytes = 0
     try:
         with progress_bar(None, "build payloads", unit="tx") as bar:
@@ -403,6 +425,12 @@ def _compress_builder(args, to: str) -> int:
             sink.put(builder.seal())
         if txs.skipped:
             print(f"skipped {plural(txs.skipped, 'unsupported transaction')}", file=sys.stderr)
+        if skipped:
+            print(f"skipped {plural(skipped, 'transaction')} the stream already holds (same hash)", file=sys.stderr)
+        if n == 0 and skipped:
+            sink.abort()
+            print("nothing to add: the stream already holds every transaction of the input", file=sys.stderr)
+            return EXIT_OK
         if n == 0:
             raise InputError("no transactions in the input")
         where = sink.close()
@@ -465,10 +493,11 @@ class _FilesSink:
 class _StreamSink:
     """Every payload into one blob stream directory, blobs written as they fill."""
 
-    def __init__(self, out_dir: str, blobs_per_tx: int, proofs: bool, verify: bool):
+    def __init__(self, out_dir: str, blobs_per_tx: int, proofs: bool, verify: bool, append: bool = False):
         self.out_dir = out_dir
-        self.encoder = BlobStreamEncoder(verify=verify)
-        self.writer = StreamDirWriter(out_dir, blobs_per_tx=blobs_per_tx, proofs=proofs)
+        self.writer = StreamDirWriter(out_dir, blobs_per_tx=blobs_per_tx, proofs=proofs, append=append)
+        self.encoder = BlobStreamEncoder(first_blob=self.writer.next_blob, first_payload=self.writer.next_payload,
+                                         verify=verify)
         self.payloads = self.bytes = 0
 
     def put(self, payload: bytes) -> None:
@@ -487,6 +516,18 @@ class _StreamSink:
 
     def abort(self) -> None:
         self.writer.abort()
+
+
+def _since_keyframe(payloads: list[bytes]) -> list[bytes]:
+    """The v2 payloads at the end of ``payloads`` back to their last keyframe ([] if the last is not v2)."""
+    out: list[bytes] = []
+    for p in reversed(payloads):
+        if p[2:3] != b"\x02":
+            break
+        out.append(p)
+        if p[4:5] == b"\x00":  # seq 0: a keyframe
+            return out[::-1]
+    return []
 
 
 def _tx_key(tx) -> bytes:

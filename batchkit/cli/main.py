@@ -88,8 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --stream: a keyframe (a payload that decodes alone) every K payloads (default 128); "
                         "with --blob-stream: the same for its payloads (default 32; 1: every payload independent)")
     p.add_argument("--resume", action="store_true",
-                   help="with --stream: continue the stream already in DIR (the next payload is the one an "
-                        "encoder that never stopped would write)")
+                   help="with --stream or --blob-stream: continue the stream already in DIR (the next payload is "
+                        "the one an encoder that never stopped would write; input the stream holds is skipped)")
     _add_node_arguments(p)
 
     _jobs_argument(p, "with --target-blobs: workers that write the payloads (blobs: KZG commitments); with a "

@@ -83,7 +83,7 @@ from typing import Any, Iterable, Iterator
 from .blob import (BLOB_SIZE, BLOB_VERSION, COMMITMENT_SIZE, PROOF_SIZE, USABLE_BYTES_PER_BLOB, commitment,
                    dir_mode, pack_data, proof, raw_offset, read_file, read_manifest, unpack_data, verify_blob,
                    versioned_hash)
-from ..files import as_file_error, remove_temp, temp_dir_for
+from ..files import as_file_error, remove_temp, replace_dir, temp_dir_for
 from ..errors import (BlobOrderError, BlobStreamError, DecodeError, DuplicateBlobError, IncompletePayloadError,
                      InputError, LimitExceededError, MissingBlobError, OrphanPieceError, PieceBoundaryError,
                      TrailingBytesError, UnsupportedVersionError, VerificationError)
@@ -630,12 +630,17 @@ class StreamDirWriter:
     """
 
     def __init__(self, out_dir: str | os.PathLike[str], *, blobs_per_tx: int = MAX_BLOBS_PER_TX,
-                 proofs: bool = False):
+                 proofs: bool = False, append: bool = False):
         self.blobs_per_tx = _blobs_per_tx(blobs_per_tx)
         self.proofs = proofs
         self._out = os.path.abspath(os.fspath(out_dir))
-        if os.path.lexists(self._out) and not (os.path.isdir(self._out) and not os.path.islink(self._out)
-                                               and not os.listdir(self._out)):
+        self._append = append
+        if append:
+            manifest = _load_manifest(self._out)
+            _check_manifest(manifest)
+            self.blobs_per_tx = manifest["blobs_per_tx"]
+        elif os.path.lexists(self._out) and not (os.path.isdir(self._out) and not os.path.islink(self._out)
+                                                 and not os.listdir(self._out)):
             raise FileExistsError(f"{self._out} exists and is not an empty directory")
         self._tmp = temp_dir_for(self._out)
         try:
@@ -650,6 +655,44 @@ class StreamDirWriter:
         self._first_payload: int | None = None
         self._last: BlobLayout | None = None
         self._done = False
+        if append:
+            try:
+                self._take_over(manifest)
+            except BaseException as exc:
+                self.abort()
+                error = as_file_error(exc, self._out)
+                if error is exc:
+                    raise
+                raise error from None
+
+    def _take_over(self, m: dict) -> None:
+        """Append mode: the existing blobs (hard links, else copies) and their entries, so the stream goes on
+        after its last blob; the directory is replaced whole by :meth:`close`."""
+        entries = m["blobs"]
+        for e in entries:
+            src, dst = os.path.join(self._out, e["file"]), os.path.join(self._tmp, e["file"])
+            try:
+                os.link(src, dst)
+            except OSError:
+                shutil.copyfile(src, dst)
+            self._entries.write(("" if not self._hashes else ",\n") + "    " + json.dumps(e, separators=(",", ":")))
+            self._hashes.append(bytes.fromhex(e["versioned_hash"][2:]))
+        self._payloads = [(p["index"], p["bytes"], p["first_blob"], p["last_blob"]) for p in m["payloads"]]
+        self._first_blob, self._first_payload = m["first_blob"], m["first_payload"]
+        last = entries[-1]
+        self._last = BlobLayout(last["index"], 0, None, last["used"], ())
+
+    @property
+    def next_blob(self) -> int:
+        """Index of the next blob to write (after the blobs the directory holds, in append mode)."""
+        return 0 if self._last is None else self._last.index + 1
+
+    @property
+    def next_payload(self) -> int:
+        """Index of the next payload (in append mode: after the payloads the directory holds)."""
+        if not self._payloads:
+            return 0 if self._first_payload is None else self._first_payload
+        return self._payloads[-1][0] + 1
 
     def write(self, sblob: StreamBlob) -> None:
         """Write one blob (the next in the stream) and its manifest entry. An error writing (no space, a
@@ -736,7 +779,10 @@ class StreamDirWriter:
                 os.fsync(f.fileno())
             os.unlink(entries_path)
             os.chmod(self._tmp, dir_mode())  # mkdtemp makes it 0700: give it the mode mkdir would
-            os.rename(self._tmp, self._out)  # replaces an empty directory atomically on POSIX
+            if self._append:
+                replace_dir(self._tmp, self._out)
+            else:
+                os.rename(self._tmp, self._out)  # replaces an empty directory atomically on POSIX
         except BaseException as exc:
             self.abort()
             error = as_file_error(exc, self._out)
