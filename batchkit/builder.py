@@ -411,11 +411,15 @@ class BatchBuilder:
 
     def _calibrate(self, n: int) -> None:
         """One real compression of the first payload's ``n`` pending transactions, to learn its ratio (with a
-        v2 encoder the trial is a keyframe of an empty encoder, and is dropped again)."""
+        v2 encoder the trial is the next payload of the stream, and is dropped again)."""
         self._calibrated = True
+        head = self._v2.head if self._v2 is not None else None
         payload = self._compress_stream(n)
         if self._v2 is not None:
-            self._v2.rewind(None)
+            try:
+                self._v2.rewind(head)  # the trial goes; a resumed stream keeps its history
+            except InputError:  # the trial was a keyframe: the next payload starts a segment anyway
+                self._v2.rewind(None)
         elif len(payload) <= self.limit:
             self._cache = (n, payload, ())
         self._anchor = (n, sum(map(len, self._raws[:n])) - _SIG * n, len(payload) - _SIG * n)

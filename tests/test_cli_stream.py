@@ -135,6 +135,9 @@ def test_blob_stream_resume_goes_on_after_the_last_blob_and_skips_what_it_holds(
     assert all((out / name).read_bytes() == data for name, data in before.items())
     assert [c.index for c in carried] == list(range(len(carried)))
     assert batchkit.decompress([c.data for c in carried]) == generated_raws
+    from batchkit.format import v2
+    last_seq = v2.parse_header(first[-1]).seq
+    assert v2.parse_header(carried[len(first)].data).seq == (last_seq + 1) % 4  # it goes on the history
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     assert main(["compress", str(tmp_path / "all.jsonl"), *args, "--resume"]) == 0
     assert "nothing to add" in capsys.readouterr().err
