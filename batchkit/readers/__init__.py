@@ -53,9 +53,6 @@ __all__ = ["read_transactions", "iter_transactions", "TransactionStream", "read_
            "Transactions"]
 
 _PARQUET_MAGIC = b"PAR1"
-#: :class:`TransactionStream` yields what it has read in runs of at most this many transactions or bytes.
-_RUN_TXS = 256
-_RUN_BYTES = 1 << 20
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -179,7 +176,6 @@ class TransactionStream:
             yield from self._whole(line + _rest(f, len(line), name), name)
             return
         json_lines = first[0] == "{"
-        held = 0  # bytes of the lines read but not yet yielded (yielded in runs: a generator step per line costs)
         while True:
             if text and not text.isspace():
                 where = f"line {line_no}"
@@ -187,13 +183,9 @@ class TransactionStream:
                     read_line(text, c, where)
                 else:
                     c.add_raw(hex_bytes(text, where), None, where)
-                held += len(line)
-                if held >= _RUN_BYTES or len(c.raws) >= _RUN_TXS:
-                    yield from self._drain()
-                    held = 0
+                yield from self._drain()  # each line's transactions before the next line is read
             line = f.readline(limits.MAX_LINE_BYTES + 1)
             if not line:
-                yield from self._drain()
                 return
             line_no += 1
             if len(line) > limits.MAX_LINE_BYTES:
