@@ -29,7 +29,7 @@ from ..format.validity import ValidityTx
 from ..files import atomic_output
 from ..inspection import inspect_payload, render
 from ..limits import MAX_INPUT_BYTES
-from ..parallel import default_jobs, get_executor
+from ..parallel import default_jobs, get_executor, start_fork_server
 from ..progress import Stages
 from ..progress import bar as progress_bar
 from ..readers import Transactions, iter_transactions, read_node, read_transactions
@@ -91,6 +91,24 @@ def _read_node(args, *, skip_unsupported: bool) -> Transactions:
                      concurrency=args.rpc_concurrency)
 
 
+#: Input files smaller than this hold too few transactions for sender recovery to start worker processes.
+_WARM_AT_BYTES = 256 * 1024
+
+
+def _warm_workers(args) -> None:
+    """Start the fork server of the recovery workers while the input is read, when recovery will likely
+    need them (an input that is not a small file)."""
+    if args.no_recover:
+        return
+    if args.input not in (None, "-"):
+        try:
+            if os.path.getsize(args.input) < _WARM_AT_BYTES:
+                return
+        except OSError:
+            return
+    start_fork_server()
+
+
 def _read_input(args) -> Transactions:
     """The transactions of the file argument, or of ``--rpc URL --blocks A:B``."""
     if not _from_node(args):
@@ -134,6 +152,7 @@ def cmd_compress(args) -> int:
     if on_dask and not args.stream:
         raise InputError("--scheduler/--workers run the partitions of a directory (with --target-blobs) or the "
                          "segments of --stream: the payload cuts of one file depend on each other")
+    _warm_workers(args)
     txs = _read_input(args)
     if txs.skipped:
         print(f"skipped {plural(txs.skipped, 'unsupported transaction')}", file=sys.stderr)
@@ -398,6 +417,7 @@ def _compress_builder(args, to: str) -> int:
               file=sys.stderr)
     sink = (_StreamSink(args.output, args.blobs_per_tx, args.proofs, not args.no_verify, append)
             if args.blob_stream else _FilesSink(args.output, to == "blobs", args.proofs, args.jobs))
+    _warm_workers(args)
     txs = iter_transactions(args.input, skip_unsupported=args.skip_unsupported)
     pairs = iter(txs) if args.no_recover else recover_stream(txs, strict=False)
     skipped = 0
