@@ -7,10 +7,7 @@ Errors are caught once, here: one line on stderr, a non-zero exit (2 for bad inp
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import sys
-import threading
 from typing import Callable
 
 from .._version import __version__
@@ -20,6 +17,7 @@ from ..readers.node import DEFAULT_BLOCKS_PER_REQUEST, DEFAULT_CONCURRENCY
 from .commands import (EXIT_ERROR, cmd_bench, cmd_compress, cmd_decompress, cmd_estimate, cmd_inspect,
                        cmd_verify)
 from .output import EXIT_BROKEN_PIPE, silence_stdout
+from .signals import catch_signals, interrupted
 
 DESCRIPTION = ("Batches of signed Ethereum transactions into the smallest L1 payloads (calldata, EIP-4844 "
                "blobs), and back.")
@@ -178,46 +176,22 @@ def _dask_arguments(p: argparse.ArgumentParser, what: str) -> None:
     g.add_argument("--workers", type=_jobs, metavar="N", help=f"run {what} on a local Dask cluster of N processes")
 
 
-class Interrupted(KeyboardInterrupt):
-    """SIGINT or SIGTERM: unwinds the command (its cleanup runs: no partial output, no worker left)."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _on_signal(signum, frame) -> None:
-    for s in (signal.SIGINT, signal.SIGTERM):  # a second one while cleaning up: out at once
-        signal.signal(s, _on_second_signal)
-    raise Interrupted(signum)
-
-
-def _on_second_signal(signum, frame) -> None:
-    os.write(2, b"batchkit: interrupted\n")
-    os._exit(128 + signum)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {}
-    if threading.current_thread() is threading.main_thread():
-        handlers = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    restore = catch_signals()
     try:
         return COMMANDS[args.command](args)
-    except KeyboardInterrupt as exc:  # one line, whatever was under way
-        signum = getattr(exc, "signum", signal.SIGINT)
-        print(f"batchkit: {'terminated' if signum == signal.SIGTERM else 'interrupted'}", file=sys.stderr)
-        return 128 + signum
     except BrokenPipeError:  # the reader of stdout is done (``| head``): stop quietly, as cat does
         silence_stdout()
         return EXIT_BROKEN_PIPE
     except (BatchkitError, ValueError, OSError) as exc:
         print(f"batchkit: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except KeyboardInterrupt as exc:  # SIGINT or SIGTERM (.signals): one line, 130 or 143
+        return interrupted(exc)
     finally:
-        for s, h in handlers.items():
-            signal.signal(s, h)
+        restore()
 
 
 if __name__ == "__main__":  # pragma: no cover
