@@ -101,8 +101,9 @@ class BatchBuilder:
     blobs: ``130,048 n - 4`` bytes). Give exactly one target.
 
     ``level``: as for :func:`batchkit.compress`. ``verify``: decode every sealed payload and compare it
-    with its transactions. ``version``: the payloads' format, 1 (default) or 2 (independent v2 payloads,
-    keyframes, as :func:`batchkit.compress` writes by default). ``keyframe_every`` (stream mode, version 2
+    with its transactions. ``version``: the payloads' format, 2 (default: v2 payloads, each with its CRC-32,
+    independent keyframes as :func:`batchkit.compress` writes) or 1 (no checksum: only when a decoder of
+    v1 needs it). ``keyframe_every`` (stream mode, version 2
     only; default 1): consecutive payloads form one v2 stream (:mod:`batchkit.stream`) with a keyframe every
     that many, each later payload using the ones before it as history; decode them in order.
 
@@ -122,7 +123,7 @@ class BatchBuilder:
     """
 
     def __init__(self, target_blobs: int | None = None, target_bytes: int | None = None, *,
-                 level: str | int = "default", verify: bool = True, stream: bool = False, version: int = 1,
+                 level: str | int = "default", verify: bool = True, stream: bool = False, version: int = 2,
                  keyframe_every: int = 1):
         if (target_blobs is None) == (target_bytes is None):
             raise InputError("give exactly one of target_blobs and target_bytes")
@@ -179,6 +180,14 @@ class BatchBuilder:
         self._set_ratio()
         self.compressions = 0
         self.probes = 0
+
+    def resume(self, payloads) -> int:
+        """Stream mode, version 2: continue the stream whose payloads (the ones posted, back to their last
+        keyframe at least) are ``payloads``, so the next payload sealed is their next (see
+        :meth:`batchkit.StreamEncoder.resume`). Returns how many were replayed."""
+        if self._v2 is None:
+            raise InputError("resume() continues a v2 stream: BatchBuilder(stream=True, version=2)")
+        return self._v2.resume(payloads)
 
     def reset(self) -> None:
         """Drop every pending transaction (the calibration learned so far is kept)."""
@@ -402,11 +411,15 @@ class BatchBuilder:
 
     def _calibrate(self, n: int) -> None:
         """One real compression of the first payload's ``n`` pending transactions, to learn its ratio (with a
-        v2 encoder the trial is a keyframe of an empty encoder, and is dropped again)."""
+        v2 encoder the trial is the next payload of the stream, and is dropped again)."""
         self._calibrated = True
+        head = self._v2.head if self._v2 is not None else None
         payload = self._compress_stream(n)
         if self._v2 is not None:
-            self._v2.rewind(None)
+            try:
+                self._v2.rewind(head)  # the trial goes; a resumed stream keeps its history
+            except InputError:  # the trial was a keyframe: the next payload starts a segment anyway
+                self._v2.rewind(None)
         elif len(payload) <= self.limit:
             self._cache = (n, payload, ())
         self._anchor = (n, sum(map(len, self._raws[:n])) - _SIG * n, len(payload) - _SIG * n)
@@ -511,7 +524,7 @@ class BatchBuilder:
 
 def iter_payloads(raws: Iterable, *, senders: Iterable | None = None, target_blobs: int | None = None,
                   target_bytes: int | None = None, level: str | int = "default", verify: bool = True,
-                  stream: bool = False, version: int = 1, keyframe_every: int = 1,
+                  stream: bool = False, version: int = 2, keyframe_every: int = 1,
                   progress: Callable[[int], object] | None = None) -> Iterator[bytes]:
     """Yield consecutive payloads of ``raws`` as they are sealed (the last one holds what is left).
 
@@ -546,7 +559,7 @@ def iter_payloads(raws: Iterable, *, senders: Iterable | None = None, target_blo
 
 def build_payloads(raws: Iterable, *, senders: Sequence | None = None, target_blobs: int | None = None,
                    target_bytes: int | None = None, level: str | int = "default",
-                   verify: bool = True, stream: bool = False, version: int = 1,
+                   verify: bool = True, stream: bool = False, version: int = 2,
                    keyframe_every: int = 1, progress: Callable[[int], object] | None = None) -> list[bytes]:
     """Every payload of :func:`iter_payloads`, as a list (``senders``: one per transaction, or None)."""
     raws = list(raws)

@@ -7,7 +7,8 @@ the codec itself makes: no RLP library decodes or re-encodes the transaction. Th
 20 bytes of ``keccak256`` of the uncompressed public key without its ``0x04`` prefix.
 
 One recovery costs about 50 microseconds, so :func:`recover_senders` spreads large lists over a process
-pool (one process per core) and keeps small ones in-process, where the pool would cost more than it saves.
+pool (one process per core; :func:`batchkit.parallel.process_pool`, whose workers die with this process and
+ignore Ctrl-C) and keeps small ones in-process, where the pool would cost more than it saves.
 
 Only the transaction's own sender is recovered: EIP-7702 authorities (the signers of the authorization
 tuples) are not.
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 from coincurve import PublicKey
 
 from .errors import InputError, SenderRecoveryError
+from .parallel import process_pool, stop_pool
 from .format._backend import core
 from .tx import keccak256
 
@@ -123,10 +125,14 @@ def recover_senders(raws: list[bytes], *, workers: int | None = None, strict: bo
     if workers == 1 or len(raws) < POOL_THRESHOLD:
         return [_recover_or_none(raw, i, strict) for i, raw in enumerate(raws)]
 
-    from concurrent.futures import ProcessPoolExecutor  # multiprocessing: a slow import most calls never need
-
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return _recover_in(pool, workers, raws, 0, strict)
+    pool = process_pool(workers)
+    try:
+        senders = _recover_in(pool, workers, raws, 0, strict)
+    except BaseException:
+        stop_pool(pool, now=True)
+        raise
+    stop_pool(pool, now=False)
+    return senders
 
 
 def _recover_in(pool: ProcessPoolExecutor, workers: int, raws: list[bytes], base: int,
@@ -162,10 +168,12 @@ def recover_stream(pairs: Iterable[tuple[bytes, bytes | None]], *, workers: int 
     it = iter(pairs)
     pool: ProcessPoolExecutor | None = None
     base = 0
+    finished = False
     try:
         while True:
             block = list(itertools.islice(it, chunk))
             if not block:
+                finished = True
                 return
             missing = [i for i, (_, s) in enumerate(block) if s is None]
             if missing:
@@ -173,9 +181,7 @@ def recover_stream(pairs: Iterable[tuple[bytes, bytes | None]], *, workers: int 
                 if workers == 1 or len(raws) < POOL_THRESHOLD:
                     found = [_recover_or_none(raw, base + i, strict) for raw, i in zip(raws, missing)]
                 else:
-                    if pool is None:
-                        from concurrent.futures import ProcessPoolExecutor
-                        pool = ProcessPoolExecutor(max_workers=workers)
+                    pool = pool or process_pool(workers)
                     try:
                         found = _recover_in(pool, workers, raws, 0, strict)
                     except InputError as exc:  # name the transaction by its position in the input
@@ -187,5 +193,5 @@ def recover_stream(pairs: Iterable[tuple[bytes, bytes | None]], *, workers: int 
             yield from block  # type: ignore[misc]
             base += len(block)
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        if pool is not None:  # left early (an error, an interrupt, the caller stopped): no waiting
+            stop_pool(pool, now=not finished)

@@ -157,8 +157,9 @@ def test_version_2_payloads_are_keyframes_that_decode_alone(mainnet_raws, stream
     v2 = build_payloads(raws, target_blobs=1, stream=stream, version=2)
     assert all(batchkit.api.payload_version(p) == 2 for p in v2)
     assert [tx for p in v2 for tx in batchkit.decompress(p)] == raws   # each alone: keyframes
-    v1 = build_payloads(raws, target_blobs=1, stream=stream)
+    v1 = build_payloads(raws, target_blobs=1, stream=stream, version=1)
     assert all(batchkit.api.payload_version(p) == 1 for p in v1)
+    assert all(batchkit.api.payload_version(p) == 2 for p in build_payloads(raws[:100], target_blobs=1, stream=stream))
     if not stream:
         assert all(len(p) <= target_for_blobs(1) for p in v2)
     with pytest.raises(InputError):

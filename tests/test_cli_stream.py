@@ -91,3 +91,54 @@ def test_decompress_dir_names_the_file_of_a_corrupt_payload(tmp_path, generated_
     err = capsys.readouterr().err
     assert str(victim) in err and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "back.jsonl").exists()
+
+
+@pytest.mark.parametrize("profile", ["full", "validity"])
+def test_resume_with_input_already_posted_appends_only_what_is_new(tmp_path, generated_raws, profile, capsys):
+    parts = batches(generated_raws, 20_000)
+    first = [t for b in parts[:4] for t in b]
+    out = tmp_path / "st"
+    args = ["--stream", "-o", str(out), "--batch-bytes", "20000", "--keyframe-every", "3", "--profile", profile]
+    assert main(["compress", str(_jsonl(tmp_path / "a.jsonl", first)), *args]) == 0
+    held = sorted(out.glob("*.bk"))
+    capsys.readouterr()
+    # the whole input again (a batcher restarted on its input file): only what the stream lacks is added
+    assert main(["compress", str(_jsonl(tmp_path / "all.jsonl", generated_raws)), *args, "--resume"]) == 0
+    err = capsys.readouterr().err
+    assert f"skipped {len(first)} transactions the stream already holds" in err, err
+    files = sorted(out.glob("*.bk"))
+    assert [f.read_bytes() for f in files[:len(held)]] == [f.read_bytes() for f in held]
+    decoded = batchkit.decompress([f.read_bytes() for f in files])
+    assert len(decoded) == len(generated_raws)  # not len(first) more
+    # and once more: nothing is new
+    assert main(["compress", str(tmp_path / "all.jsonl"), *args, "--resume"]) == 0
+    assert "nothing to add" in capsys.readouterr().err
+    assert sorted(out.glob("*.bk")) == files
+
+
+def test_blob_stream_resume_goes_on_after_the_last_blob_and_skips_what_it_holds(tmp_path, generated_raws, capsys):
+    from batchkit.l1.blobstream import read_stream_dir
+    half = len(generated_raws) // 2
+    out = tmp_path / "bs"
+    args = ["--to", "blobs", "--blob-stream", "-o", str(out), "--target-blobs", "1", "--keyframe-every", "4",
+            "--no-recover"]
+    assert main(["compress", str(_jsonl(tmp_path / "a.jsonl", generated_raws[:half])), *args]) == 0
+    before = {p.name: p.read_bytes() for p in out.glob("blob-*.bin")}
+    first = [c.data for c in read_stream_dir(out)]
+    assert main(["compress", str(_jsonl(tmp_path / "all.jsonl", generated_raws)), *args]) != 0  # DIR holds one
+    capsys.readouterr()
+    assert main(["compress", str(tmp_path / "all.jsonl"), *args, "--resume"]) == 0
+    err = capsys.readouterr().err
+    assert f"skipped {half} transactions the stream already holds" in err, err
+    carried = list(read_stream_dir(out))                   # strict: KZG, indexes, pieces, manifest
+    assert [c.data for c in carried[:len(first)]] == first
+    assert all((out / name).read_bytes() == data for name, data in before.items())
+    assert [c.index for c in carried] == list(range(len(carried)))
+    assert batchkit.decompress([c.data for c in carried]) == generated_raws
+    from batchkit.format import v2
+    last_seq = v2.parse_header(first[-1]).seq
+    assert v2.parse_header(carried[len(first)].data).seq == (last_seq + 1) % 4  # it goes on the history
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert main(["compress", str(tmp_path / "all.jsonl"), *args, "--resume"]) == 0
+    assert "nothing to add" in capsys.readouterr().err
+    assert [c.data for c in read_stream_dir(out)] == [c.data for c in carried]

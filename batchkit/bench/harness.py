@@ -22,7 +22,7 @@ from ..builder import BatchBuilder
 from ..l1.cost import blob_cost
 from ..errors import InputError, VerificationError
 from ..estimate import compare_posting
-from ..format import v1
+from ..format import v2
 from ..format._backend import COMPILED
 from ..format.priors import TRAINED_ON
 from ..format.v2 import Decoder as V2Decoder, parse_header as v2_header
@@ -225,7 +225,7 @@ def cut_for_blobs(raws: list[bytes], senders: list[bytes], n_blobs: int) -> list
     if n_blobs < 1:
         raise InputError(f"--target-blobs must be at least 1, not {n_blobs}")
     payloads = build_payloads(raws, senders=senders, target_blobs=n_blobs, level="default", verify=False)
-    return _cut_by_counts(raws, [v1.parse(p).n for p in payloads])
+    return _cut_by_counts(raws, [v2.parse_header(p).n for p in payloads])
 
 
 def cut_by_bytes(raws: list[bytes], batch_bytes: int) -> list[tuple[int, int]]:

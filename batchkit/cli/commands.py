@@ -17,16 +17,19 @@ from ..l1 import cost
 from ..api import compress, decompress, validity_senders, verify
 from ..l1.blob import write_blob_dir
 from ..l1.blobstream import BlobStreamEncoder, StreamDirWriter, read_stream_dir
+from ..l1.blobstream import is_stream_dir as is_blob_stream_dir
 from ..builder import BatchBuilder
 from ..l1.calldata import frame
 from ..corpora import batches
 from ..errors import DecodeError, FileError, InputError, VerificationError
 from ..estimate import estimate
+from ..format._backend import core
 from ..format.v2 import Decoder as V2Decoder
+from ..format.validity import ValidityTx
 from ..files import atomic_output
 from ..inspection import inspect_payload, render
 from ..limits import MAX_INPUT_BYTES
-from ..parallel import default_jobs, get_executor
+from ..parallel import default_jobs, get_executor, start_fork_server
 from ..progress import Stages
 from ..progress import bar as progress_bar
 from ..readers import Transactions, iter_transactions, read_node, read_transactions
@@ -106,6 +109,24 @@ def _read_node(args, *, skip_unsupported: bool) -> Transactions:
                      requests_per_second=args.rpc_rps, notify=_notify)
 
 
+#: Input files smaller than this hold too few transactions for sender recovery to start worker processes.
+_WARM_AT_BYTES = 256 * 1024
+
+
+def _warm_workers(args) -> None:
+    """Start the fork server of the recovery workers while the input is read, when recovery will likely
+    need them (an input that is not a small file)."""
+    if args.no_recover:
+        return
+    if args.input not in (None, "-"):
+        try:
+            if os.path.getsize(args.input) < _WARM_AT_BYTES:
+                return
+        except OSError:
+            return
+    start_fork_server()
+
+
 def _read_input(args) -> Transactions:
     """The transactions of the file argument, or of ``--rpc URL --blocks A:B``."""
     if not _from_node(args):
@@ -138,8 +159,8 @@ def cmd_compress(args) -> int:
         if args.profile == "validity":
             raise InputError("--target-blobs and --blob-stream do not go with --profile validity (the builder cuts "
                              "full-profile payloads); use --stream --batch-bytes or one payload")
-        if args.resume or args.batch_bytes is not None:
-            raise InputError("--resume and --batch-bytes go with --stream")
+        if (args.resume and not args.blob_stream) or args.batch_bytes is not None:
+            raise InputError("--resume goes with --stream or --blob-stream, --batch-bytes with --stream")
         if _from_node(args):
             raise InputError("--target-blobs and --blob-stream read a file (or stdin); with --rpc use --stream or "
                              "one payload")
@@ -156,6 +177,7 @@ def cmd_compress(args) -> int:
     if on_dask and not args.stream:
         raise InputError("--scheduler/--workers run the partitions of a directory (with --target-blobs) or the "
                          "segments of --stream: the payload cuts of one file depend on each other")
+    _warm_workers(args)
     txs = _read_input(args)
     if txs.skipped:
         print(f"skipped {plural(txs.skipped, 'unsupported transaction')}", file=sys.stderr)
@@ -363,6 +385,11 @@ def _compress_stream(args, raws: list[bytes], senders) -> int:
         replayed = enc.resume(read_stream_tail(existing))
         print(f"resumed after {len(existing)} payloads ({replayed} replayed since the last keyframe)",
               file=sys.stderr)
+        raws, senders = _not_held(raws, senders, _held_keys(StreamDecoder(), (read_file(str(n)) for n in existing)),
+                                  args.profile == "validity")
+        if not raws:
+            print("nothing to add: the stream already holds every transaction of the input", file=sys.stderr)
+            return EXIT_OK
     out.mkdir(parents=True, exist_ok=True)
     batch_bytes = args.batch_bytes if args.batch_bytes is not None else STREAM_BATCH_BYTES
     written, total = [], 0
@@ -404,10 +431,32 @@ def _compress_builder(args, to: str) -> int:
         if args.blob_stream else 1
     builder = BatchBuilder(target_blobs=target, level=args.level, verify=not args.no_verify,
                            stream=args.blob_stream, version=2, keyframe_every=keyframe_every)
-    sink = (_StreamSink(args.output, args.blobs_per_tx, args.proofs, not args.no_verify) if args.blob_stream
-            else _FilesSink(args.output, to == "blobs", args.proofs, args.jobs))
+    held: set[bytes] = set()
+    append = bool(args.resume) and is_blob_stream_dir(args.output)
+    if append:
+        posted = [c.data for c in read_stream_dir(args.output)]
+        held = _held_keys(StreamDecoder(), posted)
+        tail = _since_keyframe(posted)
+        replayed = builder.resume(tail) if tail else 0
+        print(f"resumed after {plural(len(posted), 'payload')} ({replayed} replayed since the last keyframe)",
+              file=sys.stderr)
+    sink = (_StreamSink(args.output, args.blobs_per_tx, args.proofs, not args.no_verify, append)
+            if args.blob_stream else _FilesSink(args.output, to == "blobs", args.proofs, args.jobs))
+    _warm_workers(args)
     txs = iter_transactions(args.input, skip_unsupported=args.skip_unsupported)
     pairs = iter(txs) if args.no_recover else recover_stream(txs, strict=False)
+    skipped = 0
+    if held:
+        def new_only(pairs):
+            nonlocal skipped
+            for raw, sender in pairs:
+                if keccak256(raw) in held:
+                    skipped += 1
+                else:
+                    yield raw, sender
+        pairs = new_only(iter(txs))  # held ones need no sender: recover the rest only
+        if not args.no_recover:
+            pairs = recover_stream(pairs, strict=False)
     n = raw_bytes = 0
     try:
         with progress_bar(None, "build payloads", unit="tx") as bar:
@@ -421,6 +470,12 @@ def _compress_builder(args, to: str) -> int:
             sink.put(builder.seal())
         if txs.skipped:
             print(f"skipped {plural(txs.skipped, 'unsupported transaction')}", file=sys.stderr)
+        if skipped:
+            print(f"skipped {plural(skipped, 'transaction')} the stream already holds (same hash)", file=sys.stderr)
+        if n == 0 and skipped:
+            sink.abort()
+            print("nothing to add: the stream already holds every transaction of the input", file=sys.stderr)
+            return EXIT_OK
         if n == 0:
             raise InputError("no transactions in the input")
         where = sink.close()
@@ -483,10 +538,11 @@ class _FilesSink:
 class _StreamSink:
     """Every payload into one blob stream directory, blobs written as they fill."""
 
-    def __init__(self, out_dir: str, blobs_per_tx: int, proofs: bool, verify: bool):
+    def __init__(self, out_dir: str, blobs_per_tx: int, proofs: bool, verify: bool, append: bool = False):
         self.out_dir = out_dir
-        self.encoder = BlobStreamEncoder(verify=verify)
-        self.writer = StreamDirWriter(out_dir, blobs_per_tx=blobs_per_tx, proofs=proofs)
+        self.writer = StreamDirWriter(out_dir, blobs_per_tx=blobs_per_tx, proofs=proofs, append=append)
+        self.encoder = BlobStreamEncoder(first_blob=self.writer.next_blob, first_payload=self.writer.next_payload,
+                                         verify=verify)
         self.payloads = self.bytes = 0
 
     def put(self, payload: bytes) -> None:
@@ -505,6 +561,52 @@ class _StreamSink:
 
     def abort(self) -> None:
         self.writer.abort()
+
+
+def _since_keyframe(payloads: list[bytes]) -> list[bytes]:
+    """The v2 payloads at the end of ``payloads`` back to their last keyframe ([] if the last is not v2)."""
+    out: list[bytes] = []
+    for p in reversed(payloads):
+        if p[2:3] != b"\x02":
+            break
+        out.append(p)
+        if p[4:5] == b"\x00":  # seq 0: a keyframe
+            return out[::-1]
+    return []
+
+
+def _tx_key(tx) -> bytes:
+    """What identifies a transaction a stream holds: its hash (keccak256 of the signed bytes); for a validity
+    record, its signing hash (the profile carries no signature)."""
+    return tx.signing_hash if isinstance(tx, ValidityTx) else keccak256(tx)
+
+
+def _held_keys(decoder, payloads) -> set[bytes]:
+    """The keys (:func:`_tx_key`) of every transaction of ``payloads``, a stream decoded in order from its
+    start (payloads before its first keyframe, whose history is gone, are passed over)."""
+    held: set[bytes] = set()
+    for payload in payloads:
+        try:
+            txs = decoder.decompress(payload)
+        except ParentMismatchError:
+            if decoder.head is not None:
+                raise
+            continue
+        held.update(_tx_key(tx) for tx in txs)
+    return held
+
+
+def _not_held(raws: list[bytes], senders, held: set[bytes], validity: bool):
+    """``raws`` (and their ``senders``) less the transactions the stream already holds, said on stderr: a
+    resumed run given input already posted (all of it, or a prefix) appends only what is new."""
+    def key(i: int, raw: bytes) -> bytes:
+        return keccak256(core.signing_parts(raw, i)[0]) if validity else keccak256(raw)
+    keep = [i for i, raw in enumerate(raws) if key(i, raw) not in held]
+    if len(keep) == len(raws):
+        return raws, senders
+    print(f"skipped {plural(len(raws) - len(keep), 'transaction')} the stream already holds (same hash)",
+          file=sys.stderr)
+    return [raws[i] for i in keep], (None if senders is None else [senders[i] for i in keep])
 
 
 def _stream_serial(enc: StreamEncoder, raws: list[bytes], senders, batch_bytes: int):

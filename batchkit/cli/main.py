@@ -19,6 +19,7 @@ from .commands import (EXIT_ERROR, cmd_bench, cmd_compress, cmd_decompress, cmd_
                        cmd_verify)
 from .derive import add_derive_parser, cmd_derive
 from .output import EXIT_BROKEN_PIPE, silence_stdout
+from .signals import catch_signals, interrupted
 
 DESCRIPTION = ("Batches of signed Ethereum transactions into the smallest L1 payloads (calldata, EIP-4844 "
                "blobs), and back.")
@@ -98,8 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --stream: a keyframe (a payload that decodes alone) every K payloads (default 128); "
                         "with --blob-stream: the same for its payloads (default 32; 1: every payload independent)")
     p.add_argument("--resume", action="store_true",
-                   help="with --stream: continue the stream already in DIR (the next payload is the one an "
-                        "encoder that never stopped would write)")
+                   help="with --stream or --blob-stream: continue the stream already in DIR (the next payload is "
+                        "the one an encoder that never stopped would write; input the stream holds is skipped)")
     _add_node_arguments(p)
 
     _jobs_argument(p, "with --target-blobs: workers that write the payloads (blobs: KZG commitments); with a "
@@ -231,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # a mistyped flag: the subcommand's usage, not the top-level one
         parser.subcommands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
+    restore = catch_signals()
     try:
         return COMMANDS[args.command](args)
     except BrokenPipeError:  # the reader of stdout is done (``| head``): stop quietly, as cat does
@@ -239,9 +241,10 @@ def main(argv: list[str] | None = None) -> int:
     except (BatchkitError, ValueError, OSError) as exc:
         print(f"batchkit: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("batchkit: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # SIGINT or SIGTERM (.signals): one line, 130 or 143
+        return interrupted(exc)
+    finally:
+        restore()
 
 
 if __name__ == "__main__":  # pragma: no cover

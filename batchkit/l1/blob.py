@@ -65,8 +65,6 @@ import importlib.util
 import json
 import os
 import re
-import shutil
-import tempfile
 import threading
 from typing import Any, Sequence
 
@@ -78,7 +76,7 @@ from ..errors import (
     UnsupportedVersionError,
     VerificationError,
 )
-from ..files import read_bounded
+from ..files import as_file_error, read_bounded, remove_temp, temp_dir_for
 from ..limits import MAX_BLOB_PAYLOAD_BYTES, MAX_BLOBS, MAX_MANIFEST_BYTES
 
 __all__ = [
@@ -475,8 +473,7 @@ def write_blob_dir(payload: bytes, out_dir: str | os.PathLike[str], *, proofs: b
         entries.append(entry)
     manifest = {"version": MANIFEST_VERSION, "payload_bytes": n, "blobs": entries}
 
-    parent, name = os.path.split(out)
-    tmp = tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=parent)
+    tmp = temp_dir_for(out)
     try:
         for entry, b in zip(entries, blobs):
             with open(os.path.join(tmp, entry["file"]), "xb") as f:
@@ -490,9 +487,12 @@ def write_blob_dir(payload: bytes, out_dir: str | os.PathLike[str], *, proofs: b
             os.fsync(f.fileno())
         os.chmod(tmp, dir_mode())  # mkdtemp makes it 0700: give it the mode mkdir would
         os.rename(tmp, out)  # replaces an empty directory atomically on POSIX
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    except BaseException as exc:
+        remove_temp(tmp)
+        error = as_file_error(exc, out)
+        if error is exc:
+            raise
+        raise error from None
     return manifest
 
 

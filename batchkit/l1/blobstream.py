@@ -76,7 +76,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import threading
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
@@ -84,6 +83,7 @@ from typing import Any, Iterable, Iterator
 from .blob import (BLOB_SIZE, BLOB_VERSION, COMMITMENT_SIZE, PROOF_SIZE, USABLE_BYTES_PER_BLOB, commitment,
                    dir_mode, pack_data, proof, raw_offset, read_file, read_manifest, unpack_data, verify_blob,
                    versioned_hash)
+from ..files import as_file_error, remove_temp, replace_dir, temp_dir_for
 from ..errors import (BlobOrderError, BlobStreamError, DecodeError, DuplicateBlobError, IncompletePayloadError,
                      InputError, LimitExceededError, MissingBlobError, OrphanPieceError, PieceBoundaryError,
                      TrailingBytesError, UnsupportedVersionError, VerificationError)
@@ -693,16 +693,24 @@ class StreamDirWriter:
     """
 
     def __init__(self, out_dir: str | os.PathLike[str], *, blobs_per_tx: int = MAX_BLOBS_PER_TX,
-                 proofs: bool = False):
+                 proofs: bool = False, append: bool = False):
         self.blobs_per_tx = _blobs_per_tx(blobs_per_tx)
         self.proofs = proofs
         self._out = os.path.abspath(os.fspath(out_dir))
-        if os.path.lexists(self._out) and not (os.path.isdir(self._out) and not os.path.islink(self._out)
-                                               and not os.listdir(self._out)):
+        self._append = append
+        if append:
+            manifest = _load_manifest(self._out)
+            _check_manifest(manifest)
+            self.blobs_per_tx = manifest["blobs_per_tx"]
+        elif os.path.lexists(self._out) and not (os.path.isdir(self._out) and not os.path.islink(self._out)
+                                                 and not os.listdir(self._out)):
             raise FileExistsError(f"{self._out} exists and is not an empty directory")
-        parent, name = os.path.split(self._out)
-        self._tmp = tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=parent)
-        self._entries = open(os.path.join(self._tmp, ".blobs.json"), "w", encoding="utf-8")
+        self._tmp = temp_dir_for(self._out)
+        try:
+            self._entries = open(os.path.join(self._tmp, ".blobs.json"), "w", encoding="utf-8")
+        except OSError as exc:
+            remove_temp(self._tmp)
+            raise as_file_error(exc, self._out) from None
         self._hashes: list[bytes] = []
         self._payloads: list[tuple[int, int, int, int]] = []   # index, bytes, first_blob, last_blob
         self._open: tuple[int, int, int] | None = None           # index, record bytes so far, first_blob
@@ -710,9 +718,55 @@ class StreamDirWriter:
         self._first_payload: int | None = None
         self._last: BlobLayout | None = None
         self._done = False
+        if append:
+            try:
+                self._take_over(manifest)
+            except BaseException as exc:
+                self.abort()
+                error = as_file_error(exc, self._out)
+                if error is exc:
+                    raise
+                raise error from None
+
+    def _take_over(self, m: dict) -> None:
+        """Append mode: the existing blobs (hard links, else copies) and their entries, so the stream goes on
+        after its last blob; the directory is replaced whole by :meth:`close`."""
+        entries = m["blobs"]
+        for e in entries:
+            src, dst = os.path.join(self._out, e["file"]), os.path.join(self._tmp, e["file"])
+            try:
+                os.link(src, dst)
+            except OSError:
+                shutil.copyfile(src, dst)
+            self._entries.write(("" if not self._hashes else ",\n") + "    " + json.dumps(e, separators=(",", ":")))
+            self._hashes.append(bytes.fromhex(e["versioned_hash"][2:]))
+        self._payloads = [(p["index"], p["bytes"], p["first_blob"], p["last_blob"]) for p in m["payloads"]]
+        self._first_blob, self._first_payload = m["first_blob"], m["first_payload"]
+        last = entries[-1]
+        self._last = BlobLayout(last["index"], 0, None, last["used"], ())
+
+    @property
+    def next_blob(self) -> int:
+        """Index of the next blob to write (after the blobs the directory holds, in append mode)."""
+        return 0 if self._last is None else self._last.index + 1
+
+    @property
+    def next_payload(self) -> int:
+        """Index of the next payload (in append mode: after the payloads the directory holds)."""
+        if not self._payloads:
+            return 0 if self._first_payload is None else self._first_payload
+        return self._payloads[-1][0] + 1
 
     def write(self, sblob: StreamBlob) -> None:
-        """Write one blob (the next in the stream) and its manifest entry."""
+        """Write one blob (the next in the stream) and its manifest entry. An error writing (no space, a
+        read-only directory) removes everything written and names the directory."""
+        try:
+            self._write(sblob)
+        except OSError as exc:
+            self.abort()
+            raise as_file_error(exc, self._out) from None
+
+    def _write(self, sblob: StreamBlob) -> None:
         if self._done:
             raise InputError("the stream directory is closed")
         lay = sblob.layout
@@ -755,7 +809,11 @@ class StreamDirWriter:
             raise InputError("no blobs written")
         if self._open is not None:
             raise InputError(f"payload {self._open[0]} is not finished: flush the encoder before closing")
-        self._entries.close()
+        try:
+            self._entries.close()
+        except OSError as exc:
+            self.abort()
+            raise as_file_error(exc, self._out) from None
         per_tx = self.blobs_per_tx
         summary = {"version": MANIFEST_VERSION, "kind": MANIFEST_KIND, "blobs_per_tx": per_tx,
                    "first_blob": self._first_blob, "blob_count": len(self._hashes),
@@ -784,18 +842,28 @@ class StreamDirWriter:
                 os.fsync(f.fileno())
             os.unlink(entries_path)
             os.chmod(self._tmp, dir_mode())  # mkdtemp makes it 0700: give it the mode mkdir would
-            os.rename(self._tmp, self._out)  # replaces an empty directory atomically on POSIX
-        except BaseException:
+            if self._append:
+                replace_dir(self._tmp, self._out)
+            else:
+                os.rename(self._tmp, self._out)  # replaces an empty directory atomically on POSIX
+        except BaseException as exc:
             self.abort()
-            raise
+            error = as_file_error(exc, self._out)
+            if error is exc:
+                raise
+            raise error from None
         self._done = True
         return summary
 
     def abort(self) -> None:
-        """Remove everything written."""
+        """Remove everything written (also when the disk is full: the entries that cannot be flushed go)."""
         self._done = True
-        self._entries.close()
-        shutil.rmtree(self._tmp, ignore_errors=True)
+        try:
+            self._entries.close()
+        except OSError:
+            pass
+        finally:
+            remove_temp(self._tmp)
 
     def __enter__(self) -> "StreamDirWriter":
         return self

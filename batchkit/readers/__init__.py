@@ -177,13 +177,13 @@ class TransactionStream:
             return
         json_lines = first[0] == "{"
         while True:
-            if text.strip():
+            if text and not text.isspace():
                 where = f"line {line_no}"
                 if json_lines:
                     read_line(text, c, where)
                 else:
                     c.add_raw(hex_bytes(text, where), None, where)
-                yield from self._drain()
+                yield from self._drain()  # each line's transactions before the next line is read
             line = f.readline(limits.MAX_LINE_BYTES + 1)
             if not line:
                 return

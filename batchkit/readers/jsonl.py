@@ -49,7 +49,9 @@ def _loads(text: str, where: str = "the document") -> Any:
     except orjson.JSONDecodeError:
         return stdlib_loads(text, where)
     if _is_record(value):
-        return _shallow(value, where)
+        if "[" in text or text.count("{") > 1:  # else nothing in it nests (a bracket in a string: walked anyway)
+            _shallow(value, where)
+        return value
     if type(value) is list and all(type(v) is str or _is_record(v) for v in value):
         for v in value:
             if type(v) is dict:
@@ -135,7 +137,8 @@ def read_value(value: Any, collector: Collector, where: str, *, top: bool) -> No
 def _hex(text: str, where: str, what: str, index: int) -> bytes:
     """:func:`~batchkit.coerce.hex_bytes`, its common case (``0x``, nothing to strip) first; at most
     MAX_RECORD_BYTES."""
-    check_hex_length(text, f"{where}: {what}", index)
+    if len(text) > 2 * limits.MAX_RECORD_BYTES + 2:
+        check_hex_length(text, f"{where}: {what}", index)
     if text[:2] == "0x":
         try:
             return bytes.fromhex(text[2:])
