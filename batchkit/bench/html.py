@@ -17,6 +17,7 @@ import platform
 from pathlib import Path
 
 from ..files import atomic_output
+from ..format.priors import TRAINED_ON
 from .harness import BATCHKIT_LEVELS, REFERENCE_FORMAT
 
 INDEPENDENT, STREAMS, VALIDITY = "independent payloads", "streams with history", "validity profile"
@@ -30,8 +31,10 @@ GROUPS = {
               "proof attests the signatures. These rows carry less than the full rows and are never a "
               "like-for-like win over them.",
 }
-#: The shared corpora the shipped prior was not trained on (scripts/train_priors.py: HELD_OUT, LEFT_OUT).
-NOT_TRAINED_ON = frozenset({"ethereum-mainnet-recent.jsonl", "l2-system-txs-0x7e.jsonl", "testnets.jsonl"})
+#: The harness's row groups (:data:`batchkit.bench.harness.GROUPS`) as the page names them.
+GROUP_LABELS = {"independent": INDEPENDENT, "stream": STREAMS, "validity": VALIDITY}
+#: The corpus files any shipped prior was trained on (:data:`batchkit.format.priors.TRAINED_ON`).
+TRAINED = frozenset().union(*TRAINED_ON.values())
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1200px;color:#222;
@@ -48,15 +51,11 @@ tr.mine td:first-child{font-weight:600;color:#b22}
 
 
 def in_sample_corpus(corpus_files: list[str] | None) -> bool | None:
-    """Whether the corpus holds data the shipped prior was trained on: any shared corpus file but those in
-    :data:`NOT_TRAINED_ON`. ``None`` (a node's blocks, a generated corpus): unknown, shown as such."""
+    """Whether the corpus holds data the shipped prior was trained on (a file of :data:`TRAINED`). ``None``
+    (a node's blocks, a generated corpus): unknown, shown as such."""
     if corpus_files is None:
         return None
-    from ..corpora import shared_corpora_dir
-
-    shared = shared_corpora_dir()
-    trained = set() if shared is None else {p.name for p in shared.glob("*.jsonl")} - NOT_TRAINED_ON
-    return any(Path(f).name in trained for f in corpus_files)
+    return any(Path(f).name in TRAINED for f in corpus_files)
 
 
 def row_context(row: dict, corpus_in_sample: bool | None) -> tuple[str, bool | None]:
@@ -66,7 +65,7 @@ def row_context(row: dict, corpus_in_sample: bool | None) -> tuple[str, bool | N
     name = row["name"]
     mode = BATCHKIT_LEVELS.get(name, (None, None))[1]
     if "group" in row:
-        group = row["group"]
+        group = GROUP_LABELS.get(row["group"], row["group"])
     elif mode is not None and "validity" in mode:
         group = VALIDITY
     elif mode == "stream" or "stream" in name:
@@ -242,11 +241,8 @@ def render_html(report: dict, classes: dict | None = None, corpus_files: list[st
                      "not results; measure on held-out data.</p>")
     parts.append("<h2>Corpus</h2>")
     if corpus_files:
-        from ..corpora import shared_corpora_dir
-        shared = shared_corpora_dir()
-        trained = set() if shared is None else {p.name for p in shared.glob("*.jsonl")} - NOT_TRAINED_ON
         parts.append(_table(["file", "shipped prior"],
-                            [[_e(f), _sample(Path(f).name in trained)] for f in corpus_files]))
+                            [[_e(f), _sample(Path(f).name in TRAINED)] for f in corpus_files]))
     else:
         parts.append(f"<p>{_e(meta['corpus'])} (in-sample: {'unknown' if corpus_flag is None else corpus_flag})"
                      "</p>")
