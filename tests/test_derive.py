@@ -10,6 +10,7 @@ only where anvil is absent (``BATCHKIT_REQUIRE_ANVIL=1`` makes that a failure).
 
 from __future__ import annotations
 
+import functools
 import http.server
 import json
 import os
@@ -48,14 +49,20 @@ def _start_anvil(tmp_path_factory) -> Anvil:
     return Anvil(binary, tmp_path_factory.mktemp("anvil"), ("--hardfork", "osaka"))
 
 
-def network_form_v1(raw: bytes, blobs: list[bytes]) -> bytes:
-    """``0x03 || rlp([tx_payload_body, 1, blobs, commitments, cell_proofs])`` (EIP-7594), with the trusted setup
-    batchkit.l1.blob keeps loaded (eth-account loads it again for every transaction)."""
+@functools.lru_cache(maxsize=64)
+def _kzg(b: bytes) -> tuple[bytes, tuple[bytes, ...]]:
+    """The commitment and the 128 cell proofs of blob ``b`` (the tests post the same blobs on several nodes)."""
     import ckzg
-    setup = blob._trusted_setup()
-    commitments = [blob.commitment(b) for b in blobs]
-    proofs = [bytes(p) for b in blobs for p in ckzg.compute_cells_and_kzg_proofs(b, setup)[1]]
-    return b"\x03" + rlp.encode([rlp.decode(raw[1:]), 1, list(blobs), commitments, proofs])
+    cells_and_proofs = ckzg.compute_cells_and_kzg_proofs(b, blob._trusted_setup())
+    return blob.commitment(b), tuple(bytes(p) for p in cells_and_proofs[1])
+
+
+def network_form_v1(raw: bytes, blobs: list[bytes]) -> bytes:
+    """``0x03 || rlp([tx_payload_body, 1, blobs, commitments, cell_proofs])`` (EIP-7594), written here apart
+    from the Poster's (batchkit.l1.sidecar) so that each checks the other against anvil."""
+    kzg = [_kzg(b) for b in blobs]
+    return b"\x03" + rlp.encode([rlp.decode(raw[1:]), 1, list(blobs), [c for c, _ in kzg],
+                                 [p for _, proofs in kzg for p in proofs]])
 
 
 class Sender:
@@ -73,7 +80,7 @@ class Sender:
         return self.node.call("eth_sendRawTransaction", "0x" + network.hex()), network
 
     def blob_tx(self, blobs: list[bytes]) -> tuple[str, bytes]:
-        hashes = [blob.versioned_hash(blob.commitment(b)) for b in blobs]
+        hashes = [blob.versioned_hash(_kzg(b)[0]) for b in blobs]
         return self._send(dict(type=3, gas=21000, data=b"", maxFeePerBlobGas=100 * GWEI,
                                blobVersionedHashes=hashes, **FEES), blobs)
 
@@ -208,6 +215,7 @@ def _deriver(posted: Posted, beacon: str | None = None, **kw) -> Deriver:
 
 # ------------------------------------------------------------------------------------------------ the API
 
+@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_derives_every_transaction_in_order_with_its_l1_origin(posted):
     with _deriver(posted) as d:
         items = derive_all(d, posted.first, posted.stop)
@@ -226,12 +234,14 @@ def test_derives_every_transaction_in_order_with_its_l1_origin(posted):
     assert d.position.block_number == posted.stop - 1
 
 
+@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_blocks_by_hash_root_mode_is_refused_on_anvil_with_a_clear_error(posted):
     # anvil's parentBeaconBlockRoot is zero: asking the beacon route for it is a 404, one clear error.
     with _deriver(posted, block_id="root") as d, pytest.raises(BeaconResponseError, match="404"):
         derive_all(d, posted.first, posted.stop)
 
 
+@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_start_mid_way_finds_the_keyframe_before_it(posted):
     start = posted.block_of(7)  # payload 7 (calldata) continues the segment of keyframe 4, two blocks back
     with _deriver(posted) as d:
@@ -245,6 +255,7 @@ def test_start_mid_way_finds_the_keyframe_before_it(posted):
     assert d.stats.skipped["before keyframe"] == 1
 
 
+@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_resume_from_a_saved_position_gives_the_rest(posted):
     middle = posted.block_of(4)
     with _deriver(posted) as d:
@@ -319,6 +330,7 @@ def _blob_of(posted: Posted, payload: int) -> bytes:
     raise AssertionError("blob not found")
 
 
+@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 @pytest.mark.parametrize("ssz", [True, False], ids=["ssz", "json"])
 def test_a_blob_that_does_not_match_its_hash_is_skipped_never_decoded(posted, ssz):
     # Payloads 5 and 6 share one blob: the beacon node serves it with one bit flipped. Both are lost; payload
@@ -341,12 +353,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_unreachable_beacon_node_is_one_clear_error(posted):
     with Deriver(posted.node.url, f"http://127.0.0.1:{_free_port()}", INBOX, posted.batcher, retries=0) as d:
         with pytest.raises(NodeUnreachableError, match="cannot connect"):
             derive_all(d, posted.first, posted.stop)
 
 
+@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_a_range_past_the_head_is_one_clear_error(posted):
     with _deriver(posted) as d, pytest.raises(BlockNotFoundError, match="latest block is"):
         derive_all(d, posted.first, posted.stop + 5)
@@ -357,6 +371,7 @@ def test_a_range_past_the_head_is_one_clear_error(posted):
     ({"data": []}, "the node sent 0"),
     ({"nope": 1}, "no 'data' list"),
 ])
+@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_a_beacon_answer_that_is_not_the_blobs_is_one_clear_error(posted, answer, match):
     def alter(path, status, content_type, body):
         if "/blobs/" in path:
@@ -367,6 +382,7 @@ def test_a_beacon_answer_that_is_not_the_blobs_is_one_clear_error(posted, answer
             derive_all(d, posted.first, posted.stop)
 
 
+@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_bad_arguments_are_input_errors(posted):
     for kw in ({"inbox": "0x12"}, {"batcher": "nope"}):
         args = dict(inbox=INBOX, batcher=posted.batcher) | kw
@@ -438,6 +454,7 @@ def _cli(posted: Posted, *extra: str) -> list[str]:
     return ["derive", "--l1", posted.node.url, "--inbox", INBOX, "--batcher", posted.batcher, *extra]
 
 
+@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_cli_writes_decompress_records_with_the_origin(posted, tmp_path, capsys):
     out = tmp_path / "out.jsonl"
     assert main(_cli(posted, "--blocks", f"{posted.first}:{posted.stop}", "-o", str(out))) == 0
@@ -450,6 +467,7 @@ def test_cli_writes_decompress_records_with_the_origin(posted, tmp_path, capsys)
     assert "12 payloads" in err and "6 other sender" in err
 
 
+@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_cli_state_file_resumes_and_appends(posted, tmp_path):
     out, state = tmp_path / "out.jsonl", tmp_path / "state.json"
     middle = posted.block_of(6)
@@ -466,6 +484,7 @@ def test_cli_state_file_resumes_and_appends(posted, tmp_path):
     (("--blocks", "1:2", "--beacon", "http://127.0.0.1:1"), "cannot connect"),
     (("--blocks", "x"), "not a block number"),
 ])
+@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_cli_bad_input_one_line_no_file(posted, tmp_path, capsys, extra, match):
     out = tmp_path / "out.jsonl"
     argv = _cli(posted, *extra, "-o", str(out))
@@ -584,6 +603,7 @@ def poster_run(tmp_path_factory, mainnet_raws):
         node.stop()
 
 
+@pytest.mark.xdist_group("derive-poster")  # one node per worker: its fixture is built once
 def test_poster_to_deriver_the_same_hashes_in_the_same_order(poster_run):
     with Deriver(poster_run.node.url, poster_run.node.url, INBOX, poster_run.batcher) as d:
         items = derive_all(d, poster_run.first, poster_run.stop)
@@ -593,6 +613,7 @@ def test_poster_to_deriver_the_same_hashes_in_the_same_order(poster_run):
     assert d.stats.reorgs == 0 and d.stats.blobs >= 10
 
 
+@pytest.mark.xdist_group("derive-poster")  # one node per worker: its fixture is built once
 def test_follow_while_the_poster_runs_writes_every_transaction_once(poster_run):
     assert poster_run.follow_exit == 0, poster_run.follow_err
     records = [json.loads(line) for line in poster_run.follow_output.splitlines()]
@@ -600,6 +621,7 @@ def test_follow_while_the_poster_runs_writes_every_transaction_once(poster_run):
     assert all(poster_run.first <= r["l1_block"] < poster_run.stop for r in records)
 
 
+@pytest.mark.xdist_group("derive-poster")  # one node per worker: its fixture is built once
 def test_poster_stream_derived_from_mid_way(poster_run):
     with Deriver(poster_run.node.url, poster_run.node.url, INBOX, poster_run.batcher) as d:
         full = derive_all(d, poster_run.first, poster_run.stop)
