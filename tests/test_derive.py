@@ -130,6 +130,7 @@ def post_stream(node: Anvil, raws: list[bytes]) -> Posted:
     payloads = [enc.compress(b) for b in batches]
     assert blob.blobs_needed(len(payloads[3])) >= 2
     batcher, hostile = Sender(node, 0), Sender(node, 1)
+    node.call("anvil_setBlockTimestampInterval", 12)  # one block per 12-second slot, as on mainnet
     stream = BlobStreamEncoder()
     posted = Posted(node, batcher.address, hostile.address, 0, 0, batches, [None] * len(payloads))
     # Per block: ("blobs", payloads, flush) | ("calldata", payload) | ("garbage",) | ("corrupt frame",)
@@ -343,6 +344,42 @@ def test_a_blob_that_does_not_match_its_hash_is_skipped_never_decoded(posted, ss
     assert d.stats.skipped["blob hash mismatch"] == 1
     assert d.stats.skipped["parent missing"] == 1   # payload 7
     assert d.stats.skipped["missing blob"] == 1     # the next stream blob after the gap: resynced there
+
+
+@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
+def test_slot_block_ids_from_genesis_and_seconds_per_slot(posted):
+    """A beacon node that serves /eth/v1/config/spec (a real one, played by a proxy in front of anvil): the
+    deriver names blocks by slot, (timestamp - genesis_time) // SECONDS_PER_SLOT; the proxy answers a slot
+    with the blobs of the anvil block of that slot, and 404 for any other id."""
+    genesis = int(posted.node.call("eth_getBlockByNumber", "0x0", False)["timestamp"], 16) - 24
+    seconds = 12
+    slots = {}
+    for n in range(posted.first, posted.stop):
+        ts = int(posted.node.call("eth_getBlockByNumber", hex(n), False)["timestamp"], 16)
+        slots.setdefault(str((ts - genesis) // seconds), n)
+    asked = []
+    http_pool = urllib3.PoolManager()
+
+    def alter(path, status, content_type, body):
+        if path.startswith("/eth/v1/config/spec"):
+            return 200, "application/json", json.dumps({"data": {"SECONDS_PER_SLOT": str(seconds)}}).encode()
+        if path.startswith("/eth/v1/beacon/genesis"):
+            return 200, "application/json", json.dumps({"data": {"genesis_time": str(genesis)}}).encode()
+        if path.startswith("/eth/v1/beacon/blobs/"):
+            block_id, _, query = path.removeprefix("/eth/v1/beacon/blobs/").partition("?")
+            asked.append(block_id)
+            if block_id not in slots:
+                return 404, "application/json", b'{"code": 404, "message": "no such slot"}'
+            r = http_pool.request("GET", f"{posted.node.url}/eth/v1/beacon/blobs/{slots[block_id]}?{query}")
+            return r.status, r.headers["Content-Type"], r.data
+        return status, content_type, body
+
+    assert len(slots) == posted.stop - posted.first
+    with _Beacon(posted.node.url, alter) as beacon, _deriver(posted, beacon.url) as d:
+        items = derive_all(d, posted.first, posted.stop)
+    assert d.beacon.mode == "slot"
+    assert [t.hash for t in items] == posted.expected()
+    assert asked and all(a in slots for a in asked)
 
 
 # ------------------------------------------------------------------------------------------------ bad input
