@@ -216,7 +216,6 @@ def _deriver(posted: Posted, beacon: str | None = None, **kw) -> Deriver:
 
 # ------------------------------------------------------------------------------------------------ the API
 
-@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_derives_every_transaction_in_order_with_its_l1_origin(posted):
     with _deriver(posted) as d:
         items = derive_all(d, posted.first, posted.stop)
@@ -235,14 +234,12 @@ def test_derives_every_transaction_in_order_with_its_l1_origin(posted):
     assert d.position.block_number == posted.stop - 1
 
 
-@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_blocks_by_hash_root_mode_is_refused_on_anvil_with_a_clear_error(posted):
     # anvil's parentBeaconBlockRoot is zero: asking the beacon route for it is a 404, one clear error.
     with _deriver(posted, block_id="root") as d, pytest.raises(BeaconResponseError, match="404"):
         derive_all(d, posted.first, posted.stop)
 
 
-@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_start_mid_way_finds_the_keyframe_before_it(posted):
     start = posted.block_of(7)  # payload 7 (calldata) continues the segment of keyframe 4, two blocks back
     with _deriver(posted) as d:
@@ -256,7 +253,6 @@ def test_start_mid_way_finds_the_keyframe_before_it(posted):
     assert d.stats.skipped["before keyframe"] == 1
 
 
-@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_resume_from_a_saved_position_gives_the_rest(posted):
     middle = posted.block_of(4)
     with _deriver(posted) as d:
@@ -331,7 +327,6 @@ def _blob_of(posted: Posted, payload: int) -> bytes:
     raise AssertionError("blob not found")
 
 
-@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 @pytest.mark.parametrize("ssz", [True, False], ids=["ssz", "json"])
 def test_a_blob_that_does_not_match_its_hash_is_skipped_never_decoded(posted, ssz):
     # Payloads 5 and 6 share one blob: the beacon node serves it with one bit flipped. Both are lost; payload
@@ -346,7 +341,6 @@ def test_a_blob_that_does_not_match_its_hash_is_skipped_never_decoded(posted, ss
     assert d.stats.skipped["missing blob"] == 1     # the next stream blob after the gap: resynced there
 
 
-@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_slot_block_ids_from_genesis_and_seconds_per_slot(posted):
     """A beacon node that serves /eth/v1/config/spec (a real one, played by a proxy in front of anvil): the
     deriver names blocks by slot, (timestamp - genesis_time) // SECONDS_PER_SLOT; the proxy answers a slot
@@ -390,14 +384,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_unreachable_beacon_node_is_one_clear_error(posted):
     with Deriver(posted.node.url, f"http://127.0.0.1:{_free_port()}", INBOX, posted.batcher, retries=0) as d:
         with pytest.raises(NodeUnreachableError, match="cannot connect"):
             derive_all(d, posted.first, posted.stop)
 
 
-@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_a_range_past_the_head_is_one_clear_error(posted):
     with _deriver(posted) as d, pytest.raises(BlockNotFoundError, match="latest block is"):
         derive_all(d, posted.first, posted.stop + 5)
@@ -408,7 +400,6 @@ def test_a_range_past_the_head_is_one_clear_error(posted):
     ({"data": []}, "the node sent 0"),
     ({"nope": 1}, "no 'data' list"),
 ])
-@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_a_beacon_answer_that_is_not_the_blobs_is_one_clear_error(posted, answer, match):
     def alter(path, status, content_type, body):
         if "/blobs/" in path:
@@ -419,7 +410,6 @@ def test_a_beacon_answer_that_is_not_the_blobs_is_one_clear_error(posted, answer
             derive_all(d, posted.first, posted.stop)
 
 
-@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_bad_arguments_are_input_errors(posted):
     for kw in ({"inbox": "0x12"}, {"batcher": "nope"}):
         args = dict(inbox=INBOX, batcher=posted.batcher) | kw
@@ -491,7 +481,6 @@ def _cli(posted: Posted, *extra: str) -> list[str]:
     return ["derive", "--l1", posted.node.url, "--inbox", INBOX, "--batcher", posted.batcher, *extra]
 
 
-@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_cli_writes_decompress_records_with_the_origin(posted, tmp_path, capsys):
     out = tmp_path / "out.jsonl"
     assert main(_cli(posted, "--blocks", f"{posted.first}:{posted.stop}", "-o", str(out))) == 0
@@ -504,12 +493,15 @@ def test_cli_writes_decompress_records_with_the_origin(posted, tmp_path, capsys)
     assert "12 payloads" in err and "6 other sender" in err
 
 
-@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_cli_state_file_resumes_and_appends(posted, tmp_path):
     out, state = tmp_path / "out.jsonl", tmp_path / "state.json"
     middle = posted.block_of(6)
     assert main(_cli(posted, "--blocks", f"{posted.first}:{middle}", "-o", str(out), "--state", str(state))) == 0
     assert json.loads(state.read_text())["block"] == middle - 1
+    # Killed after writing a later block's records and before saving the position: they come again.
+    last = json.loads(out.read_text().splitlines()[-1])
+    with out.open("a") as f:
+        f.write(json.dumps(last | {"l1_block": middle}) + "\n")
     assert main(_cli(posted, "--blocks", f"{posted.first}:{posted.stop}", "-o", str(out),
                      "--state", str(state))) == 0
     hashes = [bytes.fromhex(json.loads(line)["hash"][2:]) for line in out.read_text().splitlines()]
@@ -521,7 +513,6 @@ def test_cli_state_file_resumes_and_appends(posted, tmp_path):
     (("--blocks", "1:2", "--beacon", "http://127.0.0.1:1"), "cannot connect"),
     (("--blocks", "x"), "not a block number"),
 ])
-@pytest.mark.xdist_group("derive-posted")  # one node per worker: its fixture is built once
 def test_cli_bad_input_one_line_no_file(posted, tmp_path, capsys, extra, match):
     out = tmp_path / "out.jsonl"
     argv = _cli(posted, *extra, "-o", str(out))
@@ -555,23 +546,43 @@ class Miner:
 
     def _run(self) -> None:
         i = 0
-        try:
-            while not self._stop.wait(self.interval):
-                if self.hostile is not None and i % 3 == 0:
+        while not self._stop.wait(self.interval):
+            try:
+                if self.hostile is not None and i % 3 == 0 and self.error is None:
                     self.hostile.blob_tx([garbage_blob(i % 256)])
                     self.hostile.calldata_tx(b"\x01" + keccak256(bytes([i % 256])) * 8)
                     self.garbage += 2
                 self.node.call("evm_mine")
-                i += 1
-        except BaseException as exc:  # noqa: BLE001 - reported by stop()
-            self.error = exc
+            except BaseException as exc:  # noqa: BLE001 - raised by stop(); mining goes on so no one waits forever
+                self.error = self.error or exc
+            i += 1
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(30)
+        self._thread.join(60)
+        self.node.call("evm_mine")  # whatever the last round sent
         if self.error is not None:
             raise self.error
-        self.node.call("evm_mine")  # whatever the last round sent
+
+
+def _bounded(target, seconds: float):
+    """Run ``target()`` on a thread; its result, or its exception, or a failure after ``seconds``."""
+    box: dict = {}
+
+    def run():
+        try:
+            box["result"] = target()
+        except BaseException as exc:  # noqa: BLE001 - raised below
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        pytest.fail(f"not done within {seconds:g} s")
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
 
 
 def _signer(node: Anvil, k: int = 0):
@@ -615,7 +626,7 @@ def poster_run(tmp_path_factory, mainnet_raws):
             miner = Miner(node, hostile=Sender(node, 1))
             try:
                 with Poster(node.url, INBOX, signer=signer, da="blobs", confirmations=1, poll=0.05) as poster:
-                    summary = poster.run(txs)
+                    summary = _bounded(lambda: poster.run(txs), 600)
             finally:
                 miner.stop()
             assert summary.l2_txs == len(txs) and summary.blobs >= 10
@@ -640,7 +651,6 @@ def poster_run(tmp_path_factory, mainnet_raws):
         node.stop()
 
 
-@pytest.mark.xdist_group("derive-poster")  # one node per worker: its fixture is built once
 def test_poster_to_deriver_the_same_hashes_in_the_same_order(poster_run):
     with Deriver(poster_run.node.url, poster_run.node.url, INBOX, poster_run.batcher) as d:
         items = derive_all(d, poster_run.first, poster_run.stop)
@@ -650,7 +660,6 @@ def test_poster_to_deriver_the_same_hashes_in_the_same_order(poster_run):
     assert d.stats.reorgs == 0 and d.stats.blobs >= 10
 
 
-@pytest.mark.xdist_group("derive-poster")  # one node per worker: its fixture is built once
 def test_follow_while_the_poster_runs_writes_every_transaction_once(poster_run):
     assert poster_run.follow_exit == 0, poster_run.follow_err
     records = [json.loads(line) for line in poster_run.follow_output.splitlines()]
@@ -658,7 +667,6 @@ def test_follow_while_the_poster_runs_writes_every_transaction_once(poster_run):
     assert all(poster_run.first <= r["l1_block"] < poster_run.stop for r in records)
 
 
-@pytest.mark.xdist_group("derive-poster")  # one node per worker: its fixture is built once
 def test_poster_stream_derived_from_mid_way(poster_run):
     with Deriver(poster_run.node.url, poster_run.node.url, INBOX, poster_run.batcher) as d:
         full = derive_all(d, poster_run.first, poster_run.stop)

@@ -134,6 +134,8 @@ def cmd_derive(args) -> int:
                 except OSError as exc:
                     raise FileError("write", args.output, exc) from None
                 with f:
+                    if resume is not None:  # records of blocks after the saved position come again
+                        _cut_from(f, resume.block_number + 1)
                     _run(deriver, begin, stop, args, f, progress, Reorg, cut=True)
             elif incremental:
                 _run(deriver, begin, stop, args, sys.stdout.buffer, progress, Reorg, cut=False)
