@@ -34,7 +34,7 @@ from batchkit.readers.node import _Node
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from anvil import NOT_INSTALLED, Anvil, anvil_binary  # noqa: E402
 
-INBOX = "0x00000000000000000000000000000000000fF1CE"
+INBOX = "0x00000000000000000000000000000000000ff1ce"
 ROUNDS = 3
 
 
