@@ -260,6 +260,7 @@ def test_resume_from_a_saved_position_gives_the_rest(posted):
         saved = Position.from_dict(json.loads(json.dumps(d.position.to_dict())))
     assert saved.block_number == middle - 1
     with _deriver(posted) as d:
+        assert derive_all(d, saved, middle) == []  # nothing after the saved position in that range
         rest = derive_all(d, saved, posted.stop)
     assert [t.hash for t in head + rest] == posted.expected()
 
@@ -399,15 +400,27 @@ def test_a_range_past_the_head_is_one_clear_error(posted):
     ({"data": ["0x1234"]}, "is not a blob"),
     ({"data": []}, "the node sent 0"),
     ({"nope": 1}, "no 'data' list"),
+    (b"\x00" * 1000, "not a list of 131072-byte blobs"),
+    (b"\x00" * blob.BLOB_SIZE * 7, "the node sent 7"),
+    ("<html>bad gateway</html>", "not JSON"),
 ])
 def test_a_beacon_answer_that_is_not_the_blobs_is_one_clear_error(posted, answer, match):
     def alter(path, status, content_type, body):
         if "/blobs/" in path:
-            return 200, "application/json", json.dumps(answer).encode()
+            if isinstance(answer, bytes):
+                return 200, "application/octet-stream", answer
+            return 200, "application/json", (answer if isinstance(answer, str) else json.dumps(answer)).encode()
         return status, content_type, body
     with _Beacon(posted.node.url, alter) as beacon, _deriver(posted, beacon.url) as d:
         with pytest.raises(BeaconResponseError, match=match):
             derive_all(d, posted.first, posted.stop)
+
+
+def test_a_beacon_answer_over_the_size_limit_is_refused(posted, monkeypatch):
+    from batchkit import limits
+    monkeypatch.setattr(limits, "MAX_BEACON_RESPONSE_BYTES", 100_000)  # less than one blob
+    with _deriver(posted) as d, pytest.raises(BeaconResponseError, match="MAX_BEACON_RESPONSE_BYTES"):
+        derive_all(d, posted.first, posted.stop)
 
 
 def test_bad_arguments_are_input_errors(posted):

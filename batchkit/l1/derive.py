@@ -346,6 +346,8 @@ class Deriver:
         first = resume.block_number + 1 if resume is not None else _positive_int(start, "the start block", 0, 2**63)
         if stop is not None:
             stop = _positive_int(stop, "the stop block", 0, 2**63)
+            if resume is not None and stop <= first:
+                return  # derived up to the saved position already
             if stop <= first:
                 raise InputError(f"block range {first}:{stop} is empty")
             if stop - first > limits.MAX_RANGE_BLOCKS and not follow:
