@@ -17,6 +17,7 @@ from ..readers.node import DEFAULT_BLOCKS_PER_REQUEST, DEFAULT_CONCURRENCY
 from .commands import (EXIT_ERROR, cmd_bench, cmd_compress, cmd_decompress, cmd_estimate, cmd_inspect,
                        cmd_verify)
 from .output import EXIT_BROKEN_PIPE, silence_stdout
+from .post import add_post_parser, cmd_post
 
 DESCRIPTION = ("Batches of signed Ethereum transactions into the smallest L1 payloads (calldata, EIP-4844 "
                "blobs), and back.")
@@ -31,6 +32,7 @@ COMMANDS: dict[str, Callable] = {
     "inspect": cmd_inspect,
     "estimate": cmd_estimate,
     "bench": cmd_bench,
+    "post": cmd_post,
 }
 
 
@@ -150,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     _jobs_argument(p, "processes running the formats side by side (each call still timed alone)")
     _dask_arguments(p, "every format over chunks of 128 batches (the stream rows: one segment each)")
     _add_node_arguments(p)
+    add_post_parser(sub, _add_node_arguments)
     return parser
 
 
