@@ -78,7 +78,7 @@ def poster(node: Anvil, monkeypatch, **kw) -> Poster:
 
 def derive(node: Anvil, sender: str, *, beacon: bool = False) -> tuple[list[list[bytes]], list[dict]]:
     """Every payload the chain holds from ``sender`` to the inbox, decoded, and the transactions carrying them."""
-    head = int(node.call("eth_blockNumber"), 16)
+    head = int(node.call("eth_getBlockByNumber", "latest", False)["number"], 16)
     dec = BlobStreamDecoder()
     stream = batchkit.StreamDecoder()
     frames: list[bytes] = []
@@ -322,10 +322,12 @@ def test_a_reorg_is_detected_and_what_it_dropped_is_sent_again(binary, tmp_path,
         thread.join(180)
         assert not thread.is_alive()
         assert result["s"].resent_after_reorg >= 1
-        batches, _ = derive(node, node.addresses[0])
+        batches, txs = derive(node, node.addresses[0])
         assert flat(batches) == raws
-        # After a reorg of what was already confirmed, a restart posts the rest again.
-        node.call("anvil_reorg", 3, [])
+        # After a reorg of what was already confirmed (the last transaction's block), a restart posts it again.
+        head = int(node.call("eth_getBlockByNumber", "latest", False)["number"], 16)
+        node.call("anvil_reorg", head - int(txs[-1]["blockNumber"], 16) + 1, [])
+        assert len(derive(node, node.addresses[0])[1]) < len(txs)
         s = poster(node, monkeypatch, batch_bytes=60_000, blobs_per_tx=2).run(raws)
         assert s.l1_txs >= 1
         batches, _ = derive(node, node.addresses[0])
