@@ -859,7 +859,8 @@ class _Run:
             if "already known" in message or "already imported" in message or "known transaction" in message:
                 return tx_hash
             if "insufficient funds" in message:
-                raise InsufficientFundsError(self.p.signer.address, -1, -1) from None
+                balance = _hex_int(self.p._call("eth_getBalance", [self.address, "pending"]), "balance", self.p.url)
+                raise InsufficientFundsError(self.p.signer.address, balance, balance + 1) from None
             raise
         if isinstance(got, str) and got.lower() != tx_hash:
             raise RpcResponseError(f"eth_sendRawTransaction answered hash {got[:70]}, not {tx_hash}", url=self.p.url)
