@@ -85,6 +85,12 @@ def derive(node: Anvil, sender: str, *, beacon: bool = False) -> tuple[list[list
     batches, txs = [], []
     for number in range(head + 1):
         block = node.call("eth_getBlockByNumber", hex(number), True)
+        for _ in range(50):  # anvil with interval mining may be rewriting blocks of a reorg just asked for
+            if block is not None:
+                break
+            time.sleep(0.1)
+            block = node.call("eth_getBlockByNumber", hex(number), True)
+        assert block is not None, f"block {number} is missing below the head {head}"
         for tx in block["transactions"]:
             if tx["from"].lower() != sender.lower() or (tx["to"] or "").lower() != INBOX:
                 continue
