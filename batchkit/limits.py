@@ -90,3 +90,7 @@ MAX_RANGE_BLOCKS = 1_000_000
 #: answer is decoded: json's C decoder recurses once per level, and where the recursion limit has been raised
 #: (py_ecc, which eth-account imports, sets it to 100,000) deep nesting overflows the C stack.
 MAX_JSON_DEPTH = 32
+
+#: Largest keystore file (Web3 secret storage JSON, a few hundred bytes) or password file the poster reads
+#: (batchkit/l1/keys.py).
+MAX_KEYSTORE_BYTES = 1 << 16

@@ -402,3 +402,57 @@ def test_bad_input_is_one_clear_error_and_nothing_is_sent(osaka, tmp_path, monke
     for address in (osaka.addresses[0], Account.from_key(unfunded).address):
         assert osaka.call("eth_getTransactionCount", address, "pending") == "0x0"
     assert _pending(osaka) == 0
+
+
+def test_post_batches_skips_the_batches_on_chain_and_goes_on(osaka, monkeypatch, recent):
+    batches = list(cut_batches(recent[:2000], 40_000))
+    first = poster(osaka, monkeypatch).post(batches[:5])
+    assert first.payloads == 5 and first.l2_txs == len(flat(batches[:5]))
+    rest = poster(osaka, monkeypatch).post(batches)
+    assert rest.skipped_payloads == 5 and rest.payloads == len(batches) - 5
+    assert derive(osaka, osaka.addresses[0])[0] == batches
+    # Other batches than those on chain: refused, nothing sent.
+    from batchkit.errors import ChainStateError
+    nonce = osaka.call("eth_getTransactionCount", osaka.addresses[0], "latest")
+    with pytest.raises(ChainStateError):
+        poster(osaka, monkeypatch).post([batches[0][:-1]] + batches[1:])
+    assert osaka.call("eth_getTransactionCount", osaka.addresses[0], "pending") == nonce
+
+
+def test_a_restart_that_sees_only_the_last_blocks_goes_on_from_a_keyframe(osaka, monkeypatch, recent):
+    raws = recent[:3000]
+    poster(osaka, monkeypatch, batch_bytes=60_000, blobs_per_tx=1, keyframe_every=2).run(raws[:1500])
+    osaka.call("anvil_mine", hex(5))
+    # Only the last blocks are scanned: the blob stream is joined mid-way, at a payload that is a keyframe.
+    s = poster(osaka, monkeypatch, batch_bytes=60_000, blobs_per_tx=1, keyframe_every=2, scan_blocks=7).run(raws)
+    assert 0 < s.skipped_payloads and s.skipped_l2_txs < 1500 and s.l2_txs + s.skipped_l2_txs < 3000 + 1500
+    batches, _ = derive(osaka, osaka.addresses[0])
+    assert flat(batches) == raws
+
+
+def test_the_level_steps_down_under_backlog_and_back_up(osaka, monkeypatch, recent):
+    batches = list(cut_batches(recent[:2400], 20_000))
+
+    def source():
+        yield from batches[:-4]          # all at once: a backlog
+        for b in batches[-4:]:           # then slowly: caught up
+            time.sleep(1.0)
+            yield b
+
+    s = poster(osaka, monkeypatch, levels=("max", "default", "fast"), backlog=2).post(source())
+    steps = [level for _, level in s.level_changes]
+    assert steps[:2] == ["default", "fast"] and "default" in steps[2:], steps
+    assert sum(s.levels.values()) == len(batches)
+    assert derive(osaka, osaka.addresses[0])[0] == batches
+
+
+def test_dry_run_needs_no_key_and_sends_nothing(osaka, tmp_path, capsys, recent):
+    from batchkit.cli import main
+    path = tmp_path / "in.hex"
+    path.write_text("\n".join("0x" + r.hex() for r in recent[:500]) + "\n")
+    code = main(["post", str(path), "--l1", osaka.url, "--inbox", INBOX, "--dry-run", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    plan = json.loads(out)
+    assert plan["l2_txs"] == 500 and plan["blobs"] >= 1 and plan["wei"] > 0
+    assert _pending(osaka) == 0 and osaka.call("eth_blockNumber") == "0x0"

@@ -60,9 +60,9 @@ sent again at its nonce with the same content (and so is every later one the reo
 a node derives stays the same.
 
 Backlog: with ``levels`` (for example ``("max", "default", "fast")``) the poster reads its input ahead
-into a queue of at most ``backlog`` batches; when the queue is full (input arrives faster than it is
-compressed and posted) the next payload is made one level lower, and one level higher once the queue is
-at most a quarter full; each change starts a new v2 segment (a keyframe). :attr:`Summary.levels` counts
+into a queue of at most ``2 * backlog`` batches; when ``backlog`` batches or more wait there (input arrives
+faster than it is compressed and posted) the next payload is made one level lower, and one level higher
+once at most a quarter of ``backlog`` wait; each change starts a new v2 segment (a keyframe). :attr:`Summary.levels` counts
 the payloads made at each level.
 
 Errors: :class:`~batchkit.errors.InputError` (bad URL, inbox, option), the
@@ -132,6 +132,9 @@ class Summary:
     """Paid by the confirmed transactions: gas used times effective gas price, plus blob gas times blob gas price."""
     form: int | None = None
     levels: dict = field(default_factory=dict)
+    """Payloads made at each level."""
+    level_changes: list = field(default_factory=list)
+    """``[payload number in this run, new level]`` for each step of the level by backlog."""
     tx_hashes: list = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -625,7 +628,7 @@ class _Run:
             self.summary.skipped_payloads = len(self.expected)
             batches = cut_batches(self._skip_txs(batches, wanted, self.anchor_known), self.p.batch_bytes)
             self.expected, self.anchor_known = [], True
-        source = _Ahead(batches, self.p.backlog) if len(self.p.levels) > 1 else _Plain(batches)
+        source = _Ahead(batches, 2 * self.p.backlog) if len(self.p.levels) > 1 else _Plain(batches)
         try:
             skipping = list(self.expected)
             seen_first = self.anchor_known or not skipping
@@ -703,6 +706,7 @@ class _Run:
 
             self.level_index = new
             self.enc = StreamEncoder(levels[new], keyframe_every=self.p.keyframe_every)
+            self.summary.level_changes.append([self.summary.payloads, str(levels[new])])
 
     def _encode(self, batch: list[bytes]) -> bytes:
         if self.open_partial is None:
