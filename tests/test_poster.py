@@ -456,3 +456,26 @@ def test_dry_run_needs_no_key_and_sends_nothing(osaka, tmp_path, capsys, recent)
     plan = json.loads(out)
     assert plan["l2_txs"] == 500 and plan["blobs"] >= 1 and plan["wei"] > 0
     assert _pending(osaka) == 0 and osaka.call("eth_blockNumber") == "0x0"
+
+
+def test_sigkill_inside_a_calldata_payload_of_two_frames(binary, tmp_path, recent):
+    node = start(binary, tmp_path, "--hardfork", "osaka", "--no-mining", "--order", "fifo")
+    try:
+        raws = recent[:3000]
+        path = tmp_path / "in.hex"
+        path.write_text("\n".join("0x" + r.hex() for r in raws) + "\n")
+        wide = ("--da", "calldata", "--batch-bytes", "1300000")   # a payload above one frame's 418,902 bytes
+        proc = _cli(node, path, *wide, "--max-in-flight", "1")   # frame 1 waits for frame 0's block
+        _kill_when(proc, lambda: _pending(node) >= 1)
+        time.sleep(0.3)
+        assert _pending(node) == 1
+        node.call("evm_mine")
+        node.call("evm_setAutomine", True)
+        proc = _cli(node, path, *wide)
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err.decode()
+        batches, txs = derive(node, node.addresses[0])
+        assert flat(batches) == raws and batches == list(cut_batches(raws, 1_300_000))
+        assert txs[0]["input"][:4] == "0x81" and len(txs) >= 3   # split frames first
+    finally:
+        node.stop()

@@ -46,6 +46,8 @@ def add_post_parser(sub, add_node_arguments) -> None:
     p.add_argument("--keyframe-every", type=int, metavar="K", help="a keyframe every K payloads (default 128)")
     p.add_argument("--batch-bytes", type=int, metavar="N", help="raw transaction bytes per payload (default 1 MiB)")
     p.add_argument("--blobs-per-tx", type=int, default=6, metavar="N", help="blobs per blob transaction, 1-6")
+    p.add_argument("--max-in-flight", type=int, default=8, metavar="N",
+                   help="transactions sent and not yet in a block, at most (default 8)")
     p.add_argument("--scan-blocks", type=int, metavar="N",
                    help="blocks scanned back on start for what was already posted (default 7200)")
     p.add_argument("--poll", type=float, default=1.0, metavar="S", help="seconds between looks at the node")
@@ -118,7 +120,7 @@ def cmd_post(args) -> int:
                     form=None if args.blob_form == "node" else int(args.blob_form), chain_id=args.chain_id,
                     confirmations=args.confirmations, caps=caps, replace_after=args.replace_after, level=level,
                     levels=("max", "default", "fast") if args.adaptive_level else None,
-                    blobs_per_tx=args.blobs_per_tx, poll=args.poll, beacon_url=args.beacon,
+                    blobs_per_tx=args.blobs_per_tx, max_in_flight=args.max_in_flight, poll=args.poll, beacon_url=args.beacon,
                     progress=progress, **kwargs)
     with poster:
         txs = _read_input(args)
