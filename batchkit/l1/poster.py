@@ -106,6 +106,7 @@ HYSTERESIS = 0.2
 _LEVEL_NAMES = ("max", "default", "fast")
 _ADDRESS_RE = re.compile(r"0x[0-9a-fA-F]{40}\Z")
 _BLOCKS_PER_REQUEST = 10
+_SYNC_ATTEMPTS = 5
 
 
 # ------------------------------------------------------------------------------------------------ values
@@ -454,15 +455,21 @@ class _Run:
         self.chain_id = p._check_chain()
         self.form = p.form if p.form is not None else form_of_node(p._call)
         self.summary.form = self.form
-        latest = _hex_int(p._call("eth_getTransactionCount", [self.address, "latest"]), "nonce", p.url)
-        found = self._scan(latest) if latest else []
-        found += self._pending(latest)
-        self.nonce = latest + sum(1 for f in found if f.pending is not None)
+        for attempt in range(_SYNC_ATTEMPTS):
+            # The nonce at a fixed head, the blocks up to it, then the pool: a transaction mined meanwhile
+            # leaves the pool and is not in the blocks scanned, so the look is made again.
+            head = p._head()
+            latest = _hex_int(p._call("eth_getTransactionCount", [self.address, hex(head)]), "nonce", p.url)
+            found = self._scan(head) if latest else []
+            pending = self._pending(latest, last_try=attempt == _SYNC_ATTEMPTS - 1)
+            if pending is not None:
+                break
+        found += pending
+        self.nonce = latest + len(pending)
         self._rebuild_state(found)
 
-    def _scan(self, latest: int) -> list[_Found]:
+    def _scan(self, head: int) -> list[_Found]:
         p = self.p
-        head = p._head()
         start = max(0, head - p.scan_blocks + 1)
         out: list[_Found] = []
         numbers = list(range(start, head + 1))
@@ -502,12 +509,19 @@ class _Run:
                                       "versioned hash")
         return got
 
-    def _pending(self, latest: int) -> list[_Found]:
+    def _pending(self, latest: int, *, last_try: bool) -> list[_Found] | None:
+        """The poster's transactions in the node's pool from nonce ``latest`` on; None when one of them left
+        the pool meanwhile (mined: look again)."""
         p = self.p
         pending_nonce = _hex_int(p._call("eth_getTransactionCount", [self.address, "pending"]), "nonce", p.url)
         if pending_nonce <= latest:
             return []
-        pool = p._call("txpool_content", [])
+        try:
+            pool = p._call("txpool_content", [])
+        except JsonRpcError:
+            raise ChainStateError(f"the account has {pending_nonce - latest} transactions pending and the node "
+                                  "does not show its pool (txpool_content): wait for them to be mined, then run "
+                                  "again") from None
         mine = {}
         for section in ("pending", "queued"):
             for addr, txs in ((pool or {}).get(section) or {}).items():
@@ -516,6 +530,8 @@ class _Run:
         out = []
         for nonce in range(latest, pending_nonce):
             tx = mine.get(nonce)
+            if tx is None and not last_try:
+                return None
             if tx is None:
                 raise ChainStateError(f"the node counts a pending transaction at nonce {nonce} but its pool "
                                       "does not show it: wait for it to be mined or dropped, then run again")
