@@ -405,7 +405,7 @@ def test_bad_input_is_one_clear_error_and_nothing_is_sent(osaka, tmp_path, monke
 
 
 def test_post_batches_skips_the_batches_on_chain_and_goes_on(osaka, monkeypatch, recent):
-    batches = list(cut_batches(recent[:2000], 40_000))
+    batches = list(cut_batches(recent[:1000], 40_000))
     first = poster(osaka, monkeypatch).post(batches[:5])
     assert first.payloads == 5 and first.l2_txs == len(flat(batches[:5]))
     rest = poster(osaka, monkeypatch).post(batches)
