@@ -323,8 +323,11 @@ def test_a_reorg_is_detected_and_what_it_dropped_is_sent_again(binary, tmp_path,
         while not node.call("eth_getTransactionCount", node.addresses[0], "latest") != "0x0":
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        time.sleep(0.5)
-        node.call("anvil_reorg", 2, [])  # drops the last two blocks and what they held
+        time.sleep(0.5)  # the poster sees its transaction in a block (it polls every 0.05 s)
+        head = int(node.call("eth_getBlockByNumber", "latest", False)["number"], 16)
+        mined = next(n for n in range(head, -1, -1)
+                     if node.call("eth_getBlockByNumber", hex(n), False)["transactions"])
+        node.call("anvil_reorg", head - mined + 1, [])  # drops the blocks from the poster's first one on
         thread.join(180)
         assert not thread.is_alive()
         assert result["s"].resent_after_reorg >= 1
