@@ -482,3 +482,20 @@ def test_sigkill_inside_a_calldata_payload_of_two_frames(binary, tmp_path, recen
         assert txs[0]["input"][:4] == "0x81" and len(txs) >= 3   # split frames first
     finally:
         node.stop()
+
+
+def test_bad_input_through_the_api_raises_typed_errors(osaka, monkeypatch, recent):
+    raws = recent[:50]
+    with pytest.raises(ChainIdMismatchError):
+        poster(osaka, monkeypatch, chain_id=1).run(raws)
+    monkeypatch.setenv("BK_UNFUNDED", "0x" + "22" * 32)
+    with pytest.raises(InsufficientFundsError):
+        Poster(osaka.url, INBOX, signer=signer_from_env("BK_UNFUNDED"), poll=0.05).run(raws)
+    with pytest.raises(NodeUnreachableError):
+        Poster("http://127.0.0.1:9", INBOX, signer=signer_from_env(key_env(monkeypatch, osaka)), retries=0).run(raws)
+    for inbox in ("0x1234", "0x" + "g" * 40, "0x00000000000000000000000000000000000B0b0b", 42):
+        with pytest.raises(InputError):
+            Poster(osaka.url, inbox)
+    with pytest.raises(InputError):
+        Poster(osaka.url, INBOX).run(raws)   # no signer
+    assert _pending(osaka) == 0 and osaka.call("eth_blockNumber") == "0x0"

@@ -179,6 +179,7 @@ class _Sent:
     included: tuple | None = None  # (block number, block hash, tx hash)
     receipt: dict | None = None
     counted: bool = True           # counts in Summary.l1_txs (False for what a restart found pending)
+    sidecar: Any = None            # the blobs' Sidecar in the form sent
 
 
 @dataclass
@@ -821,8 +822,7 @@ class _Run:
         self._wait_room()
         car = make_sidecar(blobs, self.form)
         fees = self._fees(True)
-        sent = _Sent(self.nonce, DA_BLOBS, list(blobs), _cost.TX_BASE_GAS, fees, b"", [], 0, l2_txs)
-        sent._sidecar = car
+        sent = _Sent(self.nonce, DA_BLOBS, list(blobs), _cost.TX_BASE_GAS, fees, b"", [], 0, l2_txs, sidecar=car)
         self._sign_send(sent)
         self.summary.blobs += len(blobs)
 
@@ -837,9 +837,9 @@ class _Run:
         fields = {"chainId": self.chain_id, "nonce": s.nonce, "to": _checksum(self.p.inbox), "value": 0,
                   "gas": s.gas, **s.fees.fields()}
         if s.kind == DA_BLOBS:
-            car = getattr(s, "_sidecar", None)
-            if car is None or car.form != self.form:
-                car = s._sidecar = make_sidecar(s.content, self.form)
+            if s.sidecar is None or s.sidecar.form != self.form:
+                s.sidecar = make_sidecar(s.content, self.form)
+            car = s.sidecar
             fields.update(type=3, data=b"", blobVersionedHashes=list(car.versioned_hashes))
         else:
             fields.update(type=2, data=s.content)
@@ -847,7 +847,7 @@ class _Run:
 
     def _sign(self, s: _Sent) -> bytes:
         signed = self.p.signer.sign(self._tx_fields(s))
-        return network_form(signed, s._sidecar) if s.kind == DA_BLOBS else signed
+        return network_form(signed, s.sidecar) if s.kind == DA_BLOBS else signed
 
     def _check_funds(self, s: _Sent) -> None:
         balance = _hex_int(self.p._call("eth_getBalance", [self.address, "pending"]), "eth_getBalance", self.p.url)
@@ -956,8 +956,6 @@ class _Run:
             return  # a cap stops the bump: it stays as it is
         old = s.fees
         s.fees = fees
-        if s.kind == DA_BLOBS and getattr(s, "_sidecar", None) is None:
-            s._sidecar = make_sidecar(s.content, self.form)
         raw = self._sign(s)
         try:
             self._check_funds(s)
