@@ -860,8 +860,8 @@ class _Run:
     def _sign_send(self, s: _Sent) -> None:
         self._check_funds(s)
         s.raw = self._sign(s)
-        s.sent_block = self.p._head()
         s.hashes.append(self._send_raw(s.raw))
+        s.sent_block = self.p._head()  # after the node took it (a blob transaction's proofs take it a while)
         self.tracked.append(s)
         self.nonce += 1
         self.summary.l1_txs += 1
@@ -960,6 +960,7 @@ class _Run:
         try:
             self._check_funds(s)
             tx_hash = self._send_raw(raw)
+            head = self.p._head()
         except JsonRpcError as exc:
             s.fees = old
             message = exc.rpc_message.lower()
