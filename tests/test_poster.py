@@ -499,3 +499,23 @@ def test_bad_input_through_the_api_raises_typed_errors(osaka, monkeypatch, recen
     with pytest.raises(InputError):
         Poster(osaka.url, INBOX).run(raws)   # no signer
     assert _pending(osaka) == 0 and osaka.call("eth_blockNumber") == "0x0"
+
+
+def test_post_reads_blocks_of_another_chain_with_rpc(binary, osaka, tmp_path, capsys, monkeypatch):
+    from anvil import build_chain
+    from batchkit.cli import main
+    workdir = tmp_path / "source"   # the osaka node writes its log in tmp_path
+    workdir.mkdir()
+    source = Anvil(binary, workdir)
+    try:
+        chain = build_chain(source)   # every transaction type batchkit carries, blob transactions included
+        monkeypatch.setenv("BK_TEST_KEY", osaka.keys[0])
+        code = main(["post", "--rpc", source.url, "--blocks", chain.blocks, "--l1", osaka.url, "--inbox", INBOX,
+                     "--key-env", "BK_TEST_KEY", "--poll", "0.05", "--json"])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        assert json.loads(out)["l2_txs"] == len(chain.sent)
+        batches, _ = derive(osaka, osaka.addresses[0])
+        assert flat(batches) == chain.sent
+    finally:
+        source.stop()
