@@ -519,3 +519,23 @@ def test_post_reads_blocks_of_another_chain_with_rpc(binary, osaka, tmp_path, ca
         assert flat(batches) == chain.sent
     finally:
         source.stop()
+
+
+def test_cli_keystore_with_a_password_file(osaka, tmp_path, capsys, recent):
+    from eth_account import Account
+    from batchkit.cli import main
+    store = tmp_path / "ks.json"
+    store.write_text(json.dumps(Account.encrypt(osaka.keys[0], "s3cret-pw", kdf="pbkdf2", iterations=2)))
+    pw = tmp_path / "pw.txt"
+    path = tmp_path / "in.hex"
+    path.write_text("\n".join("0x" + r.hex() for r in recent[:300]) + "\n")
+    base = ["post", str(path), "--l1", osaka.url, "--inbox", INBOX, "--keystore", str(store), "--password-file",
+            str(pw), "--poll", "0.05", "--json"]
+    pw.write_text("wrong\n")
+    assert main(base) == 2
+    err = capsys.readouterr().err
+    assert "wrong password" in err and "s3cret" not in err and osaka.keys[0][2:] not in err
+    pw.write_text("s3cret-pw\n")
+    assert main(base) == 0
+    assert json.loads(capsys.readouterr().out)["l2_txs"] == 300
+    assert flat(derive(osaka, osaka.addresses[0])[0]) == recent[:300]
