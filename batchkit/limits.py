@@ -91,6 +91,10 @@ MAX_RANGE_BLOCKS = 1_000_000
 #: (py_ecc, which eth-account imports, sets it to 100,000) deep nesting overflows the C stack.
 MAX_JSON_DEPTH = 32
 
+#: Largest keystore file (Web3 secret storage JSON, a few hundred bytes) or password file the poster reads
+#: (batchkit/l1/keys.py).
+MAX_KEYSTORE_BYTES = 1 << 16
+
 # --- deriving from L1 (l1/beacon.py, l1/derive.py) ----------------------------------------------------
 
 #: Largest beacon answer read (32 MiB): 64 blobs as JSON hex are 16.8 MB, as SSZ 8.4 MB.

@@ -58,7 +58,7 @@ def chain(tmp_path_factory):
         pytest.skip("the shared corpora are not present")
     raws = [bytes.fromhex(json.loads(line)["raw"][2:]) for line in path.open()]
     raws = [r for r in raws if r[0] != 3]
-    node = Anvil(binary, tmp_path_factory.mktemp("anvil"), ("--hardfork", "osaka"))
+    node = Anvil(binary, tmp_path_factory.mktemp("anvil"), ("--no-mining", "--order", "fifo", "--hardfork", "osaka"))
     stop_mining = threading.Event()
 
     def mine():

@@ -46,7 +46,7 @@ def _start_anvil(tmp_path_factory) -> Anvil:
         if os.environ.get("BATCHKIT_REQUIRE_ANVIL") == "1":
             pytest.fail(NOT_INSTALLED)
         pytest.skip(NOT_INSTALLED)
-    return Anvil(binary, tmp_path_factory.mktemp("anvil"), ("--hardfork", "osaka"))
+    return Anvil(binary, tmp_path_factory.mktemp("anvil"), ("--no-mining", "--order", "fifo", "--hardfork", "osaka"))
 
 
 @functools.lru_cache(maxsize=64)

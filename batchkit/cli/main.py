@@ -18,6 +18,7 @@ from .commands import (EXIT_ERROR, cmd_bench, cmd_compress, cmd_decompress, cmd_
                        cmd_verify)
 from .derive import add_derive_parser, cmd_derive
 from .output import EXIT_BROKEN_PIPE, silence_stdout
+from .post import add_post_parser, cmd_post
 
 DESCRIPTION = ("Batches of signed Ethereum transactions into the smallest L1 payloads (calldata, EIP-4844 "
                "blobs), and back.")
@@ -33,6 +34,7 @@ COMMANDS: dict[str, Callable] = {
     "estimate": cmd_estimate,
     "bench": cmd_bench,
     "derive": cmd_derive,
+    "post": cmd_post,
 }
 
 
@@ -153,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     _dask_arguments(p, "every format over chunks of 128 batches (the stream rows: one segment each)")
     _add_node_arguments(p)
     add_derive_parser(sub)
+    add_post_parser(sub, _add_node_arguments)
     return parser
 
 
