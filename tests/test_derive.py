@@ -525,6 +525,7 @@ def test_cli_state_file_resumes_and_appends(posted, tmp_path):
     (("--blocks", "1:100000"), "latest block is"),
     (("--blocks", "1:2", "--beacon", "http://127.0.0.1:1"), "cannot connect"),
     (("--blocks", "x"), "not a block number"),
+    (("--blocks", "1:2", "--inbox", "0x12"), "the inbox is not an address"),
 ])
 def test_cli_bad_input_one_line_no_file(posted, tmp_path, capsys, extra, match):
     out = tmp_path / "out.jsonl"

@@ -153,7 +153,7 @@ def cmd_derive(args) -> int:
         deriver.close()
     s = deriver.stats
     skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(s.skipped.items()))
-    where = f"L1 blocks to {deriver.position.block_number}" if deriver.position else "no L1 block"
+    where = f"through L1 block {deriver.position.block_number}" if deriver.position else "no L1 block"
     print(f"{where}: {plural(s.blocks, 'block')} read, {plural(s.batcher_txs, 'batcher transaction')}, "
           f"{plural(s.blobs, 'blob')}, {plural(s.payloads, 'payload')}, {plural(s.l2_txs, 'L2 transaction')}"
           + (f", {plural(s.reorgs, 'reorg')}" if s.reorgs else "")

@@ -197,8 +197,9 @@ Item = Union[DerivedTx, Reorg]
 def _address(value: Any, what: str) -> str:
     try:
         return "0x" + parse_sender(value).hex()
-    except InputError as exc:
-        raise InputError(f"the {what} is not an address ({exc.reason})") from None
+    except InputError:
+        shown = value if isinstance(value, str) and len(value) <= 50 else type(value).__name__
+        raise InputError(f"the {what} is not an address (0x and 40 hex digits, or 20 bytes): {shown!r}") from None
 
 
 def _positive_int(value: Any, what: str, lo: int, hi: int) -> int:
