@@ -105,8 +105,8 @@ class Origin:
 @dataclass(frozen=True)
 class DerivedTx:
     """One L2 transaction: ``raw`` (the signed bytes, or a ``ValidityTx`` for a validity-profile stream),
-    ``hash`` (keccak256 of ``raw``; of the unsigned bytes for a ValidityTx), its payload's index in the v2
-    stream order, and its L1 origin."""
+    ``hash`` (keccak256 of ``raw``; of the unsigned bytes, the signing hash, for a ValidityTx), and the L1
+    origin of the payload that carried it."""
 
     raw: Any
     hash: bytes
