@@ -770,3 +770,37 @@ def test_poster_with_a_reorg_mid_posting_derives_the_same(tmp_path_factory, main
         deriver.close()
     finally:
         node.stop()
+
+
+def test_a_validity_profile_stream_derives_to_sender_and_unsigned_records(tmp_path_factory, tmp_path,
+                                                                          corpus_raws_no_blobs):
+    node = _start_anvil(tmp_path_factory)
+    try:
+        batches = [corpus_raws_no_blobs[:30], corpus_raws_no_blobs[30:70]]
+        enc = batchkit.StreamEncoder(profile="validity", keyframe_every=4)
+        payloads = [enc.compress(b) for b in batches]
+        batcher = Sender(node, 0)
+        first = int(node.call("eth_blockNumber"), 16) + 1
+        batcher.calldata_tx(frame(payloads[0])[0])
+        stream = BlobStreamEncoder()
+        batcher.blob_tx([b.blob for b in stream.add(payloads[1]) + stream.flush()])
+        node.call("evm_mine")
+        expected = [r for txs in _decode_stream(payloads) for r in txs]
+        with Deriver(node.url, node.url, INBOX, batcher.address) as d:
+            items = derive_all(d, first, first + 1)
+        assert [t.raw for t in items] == expected
+        assert all(t.hash == keccak256(t.raw.unsigned) for t in items)
+        out = tmp_path / "v.jsonl"
+        assert main(["derive", "--l1", node.url, "--inbox", INBOX, "--batcher", batcher.address,
+                     "--blocks", str(first), "-o", str(out)]) == 0
+        records = [json.loads(line) for line in out.read_text().splitlines()]
+        assert [(r["sender"], r["signing_hash"]) for r in records] == \
+            [("0x" + t.raw.sender.hex(), "0x" + t.hash.hex()) for t in items]
+        assert [r["blob_index"] for r in records] == [None] * len(batches[0]) + [0] * len(batches[1])
+    finally:
+        node.stop()
+
+
+def _decode_stream(payloads: list[bytes]) -> list[list]:
+    dec = batchkit.StreamDecoder()
+    return [dec.decompress(p) for p in payloads]
