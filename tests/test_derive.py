@@ -377,6 +377,74 @@ def test_slot_block_ids_from_genesis_and_seconds_per_slot(posted):
     assert asked and all(a in slots for a in asked)
 
 
+class _Rpc(http.server.ThreadingHTTPServer):
+    """A real JSON-RPC server in front of anvil that gives every block a ``parentBeaconBlockRoot`` of its own
+    (anvil's are zero): ``root_of(n)`` is the root of the beacon block of execution block ``n``."""
+
+    def __init__(self, upstream: str):
+        http_pool = urllib3.PoolManager()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                answer = json.loads(http_pool.request("POST", upstream, body=body,
+                                                      headers={"Content-Type": "application/json"}).data)
+                for entry in answer if isinstance(answer, list) else [answer]:
+                    block = entry.get("result")
+                    if isinstance(block, dict) and "parentBeaconBlockRoot" in block:
+                        block["parentBeaconBlockRoot"] = _Rpc.root_of(int(block["number"], 16) - 1)
+                data = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server_address[1]}"
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @staticmethod
+    def root_of(number: int) -> str:
+        return "0x" + keccak256(b"beacon block of %d" % number).hex()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown()
+        self.server_close()
+
+
+def test_root_block_ids_from_the_next_blocks_parent_beacon_block_root(posted):
+    """block_id 'root': the blobs of block n are asked by the parentBeaconBlockRoot of block n + 1 (the L1 node
+    and the beacon node are proxies in front of anvil that give each block a root of its own)."""
+    roots = {_Rpc.root_of(n): n for n in range(posted.first, posted.stop + 1)}
+    asked = []
+    http_pool = urllib3.PoolManager()
+
+    def alter(path, status, content_type, body):
+        if path.startswith("/eth/v1/beacon/blobs/"):
+            block_id, _, query = path.removeprefix("/eth/v1/beacon/blobs/").partition("?")
+            asked.append(block_id)
+            if block_id not in roots:
+                return 404, "application/json", b'{"code": 404, "message": "no such block"}'
+            r = http_pool.request("GET", f"{posted.node.url}/eth/v1/beacon/blobs/{roots[block_id]}?{query}")
+            return r.status, r.headers["Content-Type"], r.data
+        return status, content_type, body
+
+    stop = posted.stop - 1  # the blobs of a block are found through the block after it: the head's are not yet
+    with _Rpc(posted.node.url) as rpc, _Beacon(posted.node.url, alter) as beacon, \
+            Deriver(rpc.url, beacon.url, INBOX, posted.batcher, block_id="root") as d:
+        items = derive_all(d, posted.first, stop)
+    assert [t.hash for t in items] == [keccak256(r) for txs, o in zip(posted.payload_txs, posted.origins)
+                                       if o[0] < stop for r in txs]
+    assert asked and all(roots[a] < stop for a in asked)
+
+
 # ------------------------------------------------------------------------------------------------ bad input
 
 def _free_port() -> int:
