@@ -108,6 +108,10 @@ MAX_RANGE_BLOCKS = 1_000_000
 
 assert MAX_LINE_BYTES >= 2 * MAX_RECORD_BYTES and MAX_RECORD_BYTES >= 2 * MAX_CALLDATA_BYTES
 
+#: Largest keystore file (Web3 secret storage JSON, a few hundred bytes) or password file the poster reads
+#: (batchkit/l1/keys.py).
+MAX_KEYSTORE_BYTES = 1 << 16
+
 # --- deriving from L1 (l1/beacon.py, l1/derive.py) ----------------------------------------------------
 
 #: Largest beacon answer read (32 MiB): 64 blobs as JSON hex are 16.8 MB, as SSZ 8.4 MB.

@@ -44,13 +44,13 @@ class Anvil:
     """A running anvil process (``--no-mining``: blocks are mined with :meth:`mine`; ``--order fifo``:
     a block holds its transactions in the order they were sent)."""
 
-    def __init__(self, binary: str, workdir: Path, args: tuple[str, ...] = ()):
+    def __init__(self, binary: str, workdir: Path, args: tuple[str, ...] = ("--no-mining", "--order", "fifo")):
+        """``args``: anvil's options besides host, port and config (the poster tests pass ``--hardfork``)."""
         self.log_path = workdir / "anvil.log"
         config = workdir / "anvil.json"
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            [binary, "--host", "127.0.0.1", "--port", "0", "--no-mining", "--order", "fifo",
-             "--config-out", str(config), *args],
+            [binary, "--host", "127.0.0.1", "--port", "0", *args, "--config-out", str(config)],
             stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT
         port = None

@@ -10,6 +10,7 @@ only where anvil is absent (``BATCHKIT_REQUIRE_ANVIL=1`` makes that a failure).
 
 from __future__ import annotations
 
+import functools
 import http.server
 import json
 import os
@@ -45,17 +46,23 @@ def _start_anvil(tmp_path_factory) -> Anvil:
         if os.environ.get("BATCHKIT_REQUIRE_ANVIL") == "1":
             pytest.fail(NOT_INSTALLED)
         pytest.skip(NOT_INSTALLED)
-    return Anvil(binary, tmp_path_factory.mktemp("anvil"), ("--hardfork", "osaka"))
+    return Anvil(binary, tmp_path_factory.mktemp("anvil"), ("--no-mining", "--order", "fifo", "--hardfork", "osaka"))
+
+
+@functools.lru_cache(maxsize=64)
+def _kzg(b: bytes) -> tuple[bytes, tuple[bytes, ...]]:
+    """The commitment and the 128 cell proofs of blob ``b`` (the tests post the same blobs on several nodes)."""
+    import ckzg
+    cells_and_proofs = ckzg.compute_cells_and_kzg_proofs(b, blob._trusted_setup())
+    return blob.commitment(b), tuple(bytes(p) for p in cells_and_proofs[1])
 
 
 def network_form_v1(raw: bytes, blobs: list[bytes]) -> bytes:
-    """``0x03 || rlp([tx_payload_body, 1, blobs, commitments, cell_proofs])`` (EIP-7594), with the trusted setup
-    batchkit.l1.blob keeps loaded (eth-account loads it again for every transaction)."""
-    import ckzg
-    setup = blob._trusted_setup()
-    commitments = [blob.commitment(b) for b in blobs]
-    proofs = [bytes(p) for b in blobs for p in ckzg.compute_cells_and_kzg_proofs(b, setup)[1]]
-    return b"\x03" + rlp.encode([rlp.decode(raw[1:]), 1, list(blobs), commitments, proofs])
+    """``0x03 || rlp([tx_payload_body, 1, blobs, commitments, cell_proofs])`` (EIP-7594), written here apart
+    from the Poster's (batchkit.l1.sidecar) so that each checks the other against anvil."""
+    kzg = [_kzg(b) for b in blobs]
+    return b"\x03" + rlp.encode([rlp.decode(raw[1:]), 1, list(blobs), [c for c, _ in kzg],
+                                 [p for _, proofs in kzg for p in proofs]])
 
 
 class Sender:
@@ -73,7 +80,7 @@ class Sender:
         return self.node.call("eth_sendRawTransaction", "0x" + network.hex()), network
 
     def blob_tx(self, blobs: list[bytes]) -> tuple[str, bytes]:
-        hashes = [blob.versioned_hash(blob.commitment(b)) for b in blobs]
+        hashes = [blob.versioned_hash(_kzg(b)[0]) for b in blobs]
         return self._send(dict(type=3, gas=21000, data=b"", maxFeePerBlobGas=100 * GWEI,
                                blobVersionedHashes=hashes, **FEES), blobs)
 
@@ -123,6 +130,7 @@ def post_stream(node: Anvil, raws: list[bytes]) -> Posted:
     payloads = [enc.compress(b) for b in batches]
     assert blob.blobs_needed(len(payloads[3])) >= 2
     batcher, hostile = Sender(node, 0), Sender(node, 1)
+    node.call("anvil_setBlockTimestampInterval", 12)  # one block per 12-second slot, as on mainnet
     stream = BlobStreamEncoder()
     posted = Posted(node, batcher.address, hostile.address, 0, 0, batches, [None] * len(payloads))
     # Per block: ("blobs", payloads, flush) | ("calldata", payload) | ("garbage",) | ("corrupt frame",)
@@ -252,6 +260,7 @@ def test_resume_from_a_saved_position_gives_the_rest(posted):
         saved = Position.from_dict(json.loads(json.dumps(d.position.to_dict())))
     assert saved.block_number == middle - 1
     with _deriver(posted) as d:
+        assert derive_all(d, saved, middle) == []  # nothing after the saved position in that range
         rest = derive_all(d, saved, posted.stop)
     assert [t.hash for t in head + rest] == posted.expected()
 
@@ -333,6 +342,109 @@ def test_a_blob_that_does_not_match_its_hash_is_skipped_never_decoded(posted, ss
     assert d.stats.skipped["missing blob"] == 1     # the next stream blob after the gap: resynced there
 
 
+def test_slot_block_ids_from_genesis_and_seconds_per_slot(posted):
+    """A beacon node that serves /eth/v1/config/spec (a real one, played by a proxy in front of anvil): the
+    deriver names blocks by slot, (timestamp - genesis_time) // SECONDS_PER_SLOT; the proxy answers a slot
+    with the blobs of the anvil block of that slot, and 404 for any other id."""
+    genesis = int(posted.node.call("eth_getBlockByNumber", "0x0", False)["timestamp"], 16) - 24
+    seconds = 12
+    slots = {}
+    for n in range(posted.first, posted.stop):
+        ts = int(posted.node.call("eth_getBlockByNumber", hex(n), False)["timestamp"], 16)
+        slots.setdefault(str((ts - genesis) // seconds), n)
+    asked = []
+    http_pool = urllib3.PoolManager()
+
+    def alter(path, status, content_type, body):
+        if path.startswith("/eth/v1/config/spec"):
+            return 200, "application/json", json.dumps({"data": {"SECONDS_PER_SLOT": str(seconds)}}).encode()
+        if path.startswith("/eth/v1/beacon/genesis"):
+            return 200, "application/json", json.dumps({"data": {"genesis_time": str(genesis)}}).encode()
+        if path.startswith("/eth/v1/beacon/blobs/"):
+            block_id, _, query = path.removeprefix("/eth/v1/beacon/blobs/").partition("?")
+            asked.append(block_id)
+            if block_id not in slots:
+                return 404, "application/json", b'{"code": 404, "message": "no such slot"}'
+            r = http_pool.request("GET", f"{posted.node.url}/eth/v1/beacon/blobs/{slots[block_id]}?{query}")
+            return r.status, r.headers["Content-Type"], r.data
+        return status, content_type, body
+
+    assert len(slots) == posted.stop - posted.first
+    with _Beacon(posted.node.url, alter) as beacon, _deriver(posted, beacon.url) as d:
+        items = derive_all(d, posted.first, posted.stop)
+    assert d.beacon.mode == "slot"
+    assert [t.hash for t in items] == posted.expected()
+    assert asked and all(a in slots for a in asked)
+
+
+class _Rpc(http.server.ThreadingHTTPServer):
+    """A real JSON-RPC server in front of anvil that gives every block a ``parentBeaconBlockRoot`` of its own
+    (anvil's are zero): ``root_of(n)`` is the root of the beacon block of execution block ``n``."""
+
+    def __init__(self, upstream: str):
+        http_pool = urllib3.PoolManager()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                answer = json.loads(http_pool.request("POST", upstream, body=body,
+                                                      headers={"Content-Type": "application/json"}).data)
+                for entry in answer if isinstance(answer, list) else [answer]:
+                    block = entry.get("result")
+                    if isinstance(block, dict) and "parentBeaconBlockRoot" in block:
+                        block["parentBeaconBlockRoot"] = _Rpc.root_of(int(block["number"], 16) - 1)
+                data = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server_address[1]}"
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @staticmethod
+    def root_of(number: int) -> str:
+        return "0x" + keccak256(b"beacon block of %d" % number).hex()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown()
+        self.server_close()
+
+
+def test_root_block_ids_from_the_next_blocks_parent_beacon_block_root(posted):
+    """block_id 'root': the blobs of block n are asked by the parentBeaconBlockRoot of block n + 1 (the L1 node
+    and the beacon node are proxies in front of anvil that give each block a root of its own)."""
+    roots = {_Rpc.root_of(n): n for n in range(posted.first, posted.stop + 1)}
+    asked = []
+    http_pool = urllib3.PoolManager()
+
+    def alter(path, status, content_type, body):
+        if path.startswith("/eth/v1/beacon/blobs/"):
+            block_id, _, query = path.removeprefix("/eth/v1/beacon/blobs/").partition("?")
+            asked.append(block_id)
+            if block_id not in roots:
+                return 404, "application/json", b'{"code": 404, "message": "no such block"}'
+            r = http_pool.request("GET", f"{posted.node.url}/eth/v1/beacon/blobs/{roots[block_id]}?{query}")
+            return r.status, r.headers["Content-Type"], r.data
+        return status, content_type, body
+
+    stop = posted.stop - 1  # the blobs of a block are found through the block after it: the head's are not yet
+    with _Rpc(posted.node.url) as rpc, _Beacon(posted.node.url, alter) as beacon, \
+            Deriver(rpc.url, beacon.url, INBOX, posted.batcher, block_id="root") as d:
+        items = derive_all(d, posted.first, stop)
+    assert [t.hash for t in items] == [keccak256(r) for txs, o in zip(posted.payload_txs, posted.origins)
+                                       if o[0] < stop for r in txs]
+    assert asked and all(roots[a] < stop for a in asked)
+
+
 # ------------------------------------------------------------------------------------------------ bad input
 
 def _free_port() -> int:
@@ -356,15 +468,27 @@ def test_a_range_past_the_head_is_one_clear_error(posted):
     ({"data": ["0x1234"]}, "is not a blob"),
     ({"data": []}, "the node sent 0"),
     ({"nope": 1}, "no 'data' list"),
+    (b"\x00" * 1000, "not a list of 131072-byte blobs"),
+    (b"\x00" * blob.BLOB_SIZE * 7, "the node sent 7"),
+    ("<html>bad gateway</html>", "not JSON"),
 ])
 def test_a_beacon_answer_that_is_not_the_blobs_is_one_clear_error(posted, answer, match):
     def alter(path, status, content_type, body):
         if "/blobs/" in path:
-            return 200, "application/json", json.dumps(answer).encode()
+            if isinstance(answer, bytes):
+                return 200, "application/octet-stream", answer
+            return 200, "application/json", (answer if isinstance(answer, str) else json.dumps(answer)).encode()
         return status, content_type, body
     with _Beacon(posted.node.url, alter) as beacon, _deriver(posted, beacon.url) as d:
         with pytest.raises(BeaconResponseError, match=match):
             derive_all(d, posted.first, posted.stop)
+
+
+def test_a_beacon_answer_over_the_size_limit_is_refused(posted, monkeypatch):
+    from batchkit import limits
+    monkeypatch.setattr(limits, "MAX_BEACON_RESPONSE_BYTES", 100_000)  # less than one blob
+    with _deriver(posted) as d, pytest.raises(BeaconResponseError, match="MAX_BEACON_RESPONSE_BYTES"):
+        derive_all(d, posted.first, posted.stop)
 
 
 def test_bad_arguments_are_input_errors(posted):
@@ -455,6 +579,10 @@ def test_cli_state_file_resumes_and_appends(posted, tmp_path):
     middle = posted.block_of(6)
     assert main(_cli(posted, "--blocks", f"{posted.first}:{middle}", "-o", str(out), "--state", str(state))) == 0
     assert json.loads(state.read_text())["block"] == middle - 1
+    # Killed after writing a later block's records and before saving the position: they come again.
+    last = json.loads(out.read_text().splitlines()[-1])
+    with out.open("a") as f:
+        f.write(json.dumps(last | {"l1_block": middle}) + "\n")
     assert main(_cli(posted, "--blocks", f"{posted.first}:{posted.stop}", "-o", str(out),
                      "--state", str(state))) == 0
     hashes = [bytes.fromhex(json.loads(line)["hash"][2:]) for line in out.read_text().splitlines()]
@@ -465,6 +593,7 @@ def test_cli_state_file_resumes_and_appends(posted, tmp_path):
     (("--blocks", "1:100000"), "latest block is"),
     (("--blocks", "1:2", "--beacon", "http://127.0.0.1:1"), "cannot connect"),
     (("--blocks", "x"), "not a block number"),
+    (("--blocks", "1:2", "--inbox", "0x12"), "the inbox is not an address"),
 ])
 def test_cli_bad_input_one_line_no_file(posted, tmp_path, capsys, extra, match):
     out = tmp_path / "out.jsonl"
@@ -499,23 +628,43 @@ class Miner:
 
     def _run(self) -> None:
         i = 0
-        try:
-            while not self._stop.wait(self.interval):
-                if self.hostile is not None and i % 3 == 0:
+        while not self._stop.wait(self.interval):
+            try:
+                if self.hostile is not None and i % 3 == 0 and self.error is None:
                     self.hostile.blob_tx([garbage_blob(i % 256)])
                     self.hostile.calldata_tx(b"\x01" + keccak256(bytes([i % 256])) * 8)
                     self.garbage += 2
                 self.node.call("evm_mine")
-                i += 1
-        except BaseException as exc:  # noqa: BLE001 - reported by stop()
-            self.error = exc
+            except BaseException as exc:  # noqa: BLE001 - raised by stop(); mining goes on so no one waits forever
+                self.error = self.error or exc
+            i += 1
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(30)
+        self._thread.join(60)
+        self.node.call("evm_mine")  # whatever the last round sent
         if self.error is not None:
             raise self.error
-        self.node.call("evm_mine")  # whatever the last round sent
+
+
+def _bounded(target, seconds: float):
+    """Run ``target()`` on a thread; its result, or its exception, or a failure after ``seconds``."""
+    box: dict = {}
+
+    def run():
+        try:
+            box["result"] = target()
+        except BaseException as exc:  # noqa: BLE001 - raised below
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        pytest.fail(f"not done within {seconds:g} s")
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
 
 
 def _signer(node: Anvil, k: int = 0):
@@ -559,7 +708,7 @@ def poster_run(tmp_path_factory, mainnet_raws):
             miner = Miner(node, hostile=Sender(node, 1))
             try:
                 with Poster(node.url, INBOX, signer=signer, da="blobs", confirmations=1, poll=0.05) as poster:
-                    summary = poster.run(txs)
+                    summary = _bounded(lambda: poster.run(txs), 600)
             finally:
                 miner.stop()
             assert summary.l2_txs == len(txs) and summary.blobs >= 10
@@ -689,3 +838,37 @@ def test_poster_with_a_reorg_mid_posting_derives_the_same(tmp_path_factory, main
         deriver.close()
     finally:
         node.stop()
+
+
+def test_a_validity_profile_stream_derives_to_sender_and_unsigned_records(tmp_path_factory, tmp_path,
+                                                                          corpus_raws_no_blobs):
+    node = _start_anvil(tmp_path_factory)
+    try:
+        batches = [corpus_raws_no_blobs[:30], corpus_raws_no_blobs[30:70]]
+        enc = batchkit.StreamEncoder(profile="validity", keyframe_every=4)
+        payloads = [enc.compress(b) for b in batches]
+        batcher = Sender(node, 0)
+        first = int(node.call("eth_blockNumber"), 16) + 1
+        batcher.calldata_tx(frame(payloads[0])[0])
+        stream = BlobStreamEncoder()
+        batcher.blob_tx([b.blob for b in stream.add(payloads[1]) + stream.flush()])
+        node.call("evm_mine")
+        expected = [r for txs in _decode_stream(payloads) for r in txs]
+        with Deriver(node.url, node.url, INBOX, batcher.address) as d:
+            items = derive_all(d, first, first + 1)
+        assert [t.raw for t in items] == expected
+        assert all(t.hash == keccak256(t.raw.unsigned) for t in items)
+        out = tmp_path / "v.jsonl"
+        assert main(["derive", "--l1", node.url, "--inbox", INBOX, "--batcher", batcher.address,
+                     "--blocks", str(first), "-o", str(out)]) == 0
+        records = [json.loads(line) for line in out.read_text().splitlines()]
+        assert [(r["sender"], r["signing_hash"]) for r in records] == \
+            [("0x" + t.raw.sender.hex(), "0x" + t.hash.hex()) for t in items]
+        assert [r["blob_index"] for r in records] == [None] * len(batches[0]) + [0] * len(batches[1])
+    finally:
+        node.stop()
+
+
+def _decode_stream(payloads: list[bytes]) -> list[list]:
+    dec = batchkit.StreamDecoder()
+    return [dec.decompress(p) for p in payloads]

@@ -134,6 +134,8 @@ def cmd_derive(args) -> int:
                 except OSError as exc:
                     raise FileError("write", args.output, exc) from None
                 with f:
+                    if resume is not None:  # records of blocks after the saved position come again
+                        _cut_from(f, resume.block_number + 1)
                     _run(deriver, begin, stop, args, f, progress, Reorg, cut=True)
             elif incremental:
                 _run(deriver, begin, stop, args, sys.stdout.buffer, progress, Reorg, cut=False)
@@ -151,7 +153,7 @@ def cmd_derive(args) -> int:
         deriver.close()
     s = deriver.stats
     skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(s.skipped.items()))
-    where = f"L1 blocks to {deriver.position.block_number}" if deriver.position else "no L1 block"
+    where = f"through L1 block {deriver.position.block_number}" if deriver.position else "no L1 block"
     print(f"{where}: {plural(s.blocks, 'block')} read, {plural(s.batcher_txs, 'batcher transaction')}, "
           f"{plural(s.blobs, 'blob')}, {plural(s.payloads, 'payload')}, {plural(s.l2_txs, 'L2 transaction')}"
           + (f", {plural(s.reorgs, 'reorg')}" if s.reorgs else "")

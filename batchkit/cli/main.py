@@ -20,6 +20,7 @@ from .commands import (EXIT_ERROR, cmd_bench, cmd_compress, cmd_decompress, cmd_
 from .derive import add_derive_parser, cmd_derive
 from .output import EXIT_BROKEN_PIPE, silence_stdout
 from .signals import catch_signals, interrupted
+from .post import add_post_parser, cmd_post
 
 DESCRIPTION = ("Batches of signed Ethereum transactions into the smallest L1 payloads (calldata, EIP-4844 "
                "blobs), and back.")
@@ -38,6 +39,7 @@ COMMANDS: dict[str, Callable] = {
     "estimate": cmd_estimate,
     "bench": cmd_bench,
     "derive": cmd_derive,
+    "post": cmd_post,
 }
 
 
@@ -181,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_node_arguments(p)
     add_derive_parser(sub)
     parser.subcommands = sub.choices
+    add_post_parser(sub, _add_node_arguments)
     return parser
 
 

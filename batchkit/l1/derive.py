@@ -105,8 +105,8 @@ class Origin:
 @dataclass(frozen=True)
 class DerivedTx:
     """One L2 transaction: ``raw`` (the signed bytes, or a ``ValidityTx`` for a validity-profile stream),
-    ``hash`` (keccak256 of ``raw``; of the unsigned bytes for a ValidityTx), its payload's index in the v2
-    stream order, and its L1 origin."""
+    ``hash`` (keccak256 of ``raw``; of the unsigned bytes, the signing hash, for a ValidityTx), and the L1
+    origin of the payload that carried it."""
 
     raw: Any
     hash: bytes
@@ -197,8 +197,9 @@ Item = Union[DerivedTx, Reorg]
 def _address(value: Any, what: str) -> str:
     try:
         return "0x" + parse_sender(value).hex()
-    except InputError as exc:
-        raise InputError(f"the {what} is not an address ({exc.reason})") from None
+    except InputError:
+        shown = value if isinstance(value, str) and len(value) <= 50 else type(value).__name__
+        raise InputError(f"the {what} is not an address (0x and 40 hex digits, or 20 bytes): {shown!r}") from None
 
 
 def _positive_int(value: Any, what: str, lo: int, hi: int) -> int:
@@ -346,6 +347,8 @@ class Deriver:
         first = resume.block_number + 1 if resume is not None else _positive_int(start, "the start block", 0, 2**63)
         if stop is not None:
             stop = _positive_int(stop, "the stop block", 0, 2**63)
+            if resume is not None and stop <= first:
+                return  # derived up to the saved position already
             if stop <= first:
                 raise InputError(f"block range {first}:{stop} is empty")
             if stop - first > limits.MAX_RANGE_BLOCKS and not follow:

@@ -12,11 +12,23 @@ import os
 from typing import Any
 
 from ..errors import InputError
+from ..limits import MAX_KEYSTORE_BYTES
 
 __all__ = ["Signer", "signer_from_env", "signer_from_keystore", "MAX_KEYSTORE_BYTES"]
 
-#: A keystore (EIP-2335/Web3 secret storage JSON) is a few hundred bytes; anything far larger is not one.
-MAX_KEYSTORE_BYTES = 1 << 16
+
+def _account_class():
+    """eth-account's ``Account``, imported without keeping the recursion limit its import raises (py_ecc sets
+    it to 100,000 for the whole process; then deeply nested input overflows the C stack instead of raising
+    RecursionError). Signing does not need it."""
+    import sys
+
+    limit = sys.getrecursionlimit()
+    try:
+        from eth_account import Account
+    finally:
+        sys.setrecursionlimit(limit)
+    return Account
 
 
 class Signer:
@@ -25,10 +37,8 @@ class Signer:
     __slots__ = ("_account", "address")
 
     def __init__(self, key: bytes):
-        from eth_account import Account
-
         try:
-            self._account = Account.from_key(key)
+            self._account = _account_class().from_key(key)
         except Exception:  # eth-keys raises ValidationError / ValueError; neither message is shown
             raise InputError("the key is not a valid secp256k1 private key") from None
         #: The checksummed address (str).
@@ -119,10 +129,8 @@ def signer_from_keystore(path: str | os.PathLike, *, password_env: str | None = 
     if not isinstance(keystore, dict) or not isinstance(keystore.get("crypto", keystore.get("Crypto")), dict):
         raise InputError(f"the keystore {shown} is not a Web3 secret storage file (no 'crypto' object)")
     password = _password(password_env, password_file)
-    from eth_account import Account
-
     try:
-        key = bytes(Account.decrypt(keystore, password))
+        key = bytes(_account_class().decrypt(keystore, password))
     except ValueError as exc:
         reason = "wrong password" if "MAC" in str(exc) else "it cannot be decrypted"
         raise InputError(f"the keystore {shown}: {reason}") from None

@@ -60,9 +60,9 @@ sent again at its nonce with the same content (and so is every later one the reo
 a node derives stays the same.
 
 Backlog: with ``levels`` (for example ``("max", "default", "fast")``) the poster reads its input ahead
-into a queue of at most ``backlog`` batches; when the queue is full (input arrives faster than it is
-compressed and posted) the next payload is made one level lower, and one level higher once the queue is
-at most a quarter full; each change starts a new v2 segment (a keyframe). :attr:`Summary.levels` counts
+into a queue of at most ``2 * backlog`` batches; when ``backlog`` batches or more wait there (input arrives
+faster than it is compressed and posted) the next payload is made one level lower, and one level higher
+once at most a quarter of ``backlog`` wait; each change starts a new v2 segment (a keyframe). :attr:`Summary.levels` counts
 the payloads made at each level.
 
 Errors: :class:`~batchkit.errors.InputError` (bad URL, inbox, option), the
@@ -106,6 +106,7 @@ HYSTERESIS = 0.2
 _LEVEL_NAMES = ("max", "default", "fast")
 _ADDRESS_RE = re.compile(r"0x[0-9a-fA-F]{40}\Z")
 _BLOCKS_PER_REQUEST = 10
+_SYNC_ATTEMPTS = 5
 
 
 # ------------------------------------------------------------------------------------------------ values
@@ -132,6 +133,9 @@ class Summary:
     """Paid by the confirmed transactions: gas used times effective gas price, plus blob gas times blob gas price."""
     form: int | None = None
     levels: dict = field(default_factory=dict)
+    """Payloads made at each level."""
+    level_changes: list = field(default_factory=list)
+    """``[payload number in this run, new level]`` for each step of the level by backlog."""
     tx_hashes: list = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -175,6 +179,7 @@ class _Sent:
     included: tuple | None = None  # (block number, block hash, tx hash)
     receipt: dict | None = None
     counted: bool = True           # counts in Summary.l1_txs (False for what a restart found pending)
+    sidecar: Any = None            # the blobs' Sidecar in the form sent
 
 
 @dataclass
@@ -451,15 +456,21 @@ class _Run:
         self.chain_id = p._check_chain()
         self.form = p.form if p.form is not None else form_of_node(p._call)
         self.summary.form = self.form
-        latest = _hex_int(p._call("eth_getTransactionCount", [self.address, "latest"]), "nonce", p.url)
-        found = self._scan(latest) if latest else []
-        found += self._pending(latest)
-        self.nonce = latest + sum(1 for f in found if f.pending is not None)
+        for attempt in range(_SYNC_ATTEMPTS):
+            # The nonce at a fixed head, the blocks up to it, then the pool: a transaction mined meanwhile
+            # leaves the pool and is not in the blocks scanned, so the look is made again.
+            head = p._head()
+            latest = _hex_int(p._call("eth_getTransactionCount", [self.address, hex(head)]), "nonce", p.url)
+            found = self._scan(head) if latest else []
+            pending = self._pending(latest, last_try=attempt == _SYNC_ATTEMPTS - 1)
+            if pending is not None:
+                break
+        found += pending
+        self.nonce = latest + len(pending)
         self._rebuild_state(found)
 
-    def _scan(self, latest: int) -> list[_Found]:
+    def _scan(self, head: int) -> list[_Found]:
         p = self.p
-        head = p._head()
         start = max(0, head - p.scan_blocks + 1)
         out: list[_Found] = []
         numbers = list(range(start, head + 1))
@@ -499,12 +510,19 @@ class _Run:
                                       "versioned hash")
         return got
 
-    def _pending(self, latest: int) -> list[_Found]:
+    def _pending(self, latest: int, *, last_try: bool) -> list[_Found] | None:
+        """The poster's transactions in the node's pool from nonce ``latest`` on; None when one of them left
+        the pool meanwhile (mined: look again)."""
         p = self.p
         pending_nonce = _hex_int(p._call("eth_getTransactionCount", [self.address, "pending"]), "nonce", p.url)
         if pending_nonce <= latest:
             return []
-        pool = p._call("txpool_content", [])
+        try:
+            pool = p._call("txpool_content", [])
+        except JsonRpcError:
+            raise ChainStateError(f"the account has {pending_nonce - latest} transactions pending and the node "
+                                  "does not show its pool (txpool_content): wait for them to be mined, then run "
+                                  "again") from None
         mine = {}
         for section in ("pending", "queued"):
             for addr, txs in ((pool or {}).get(section) or {}).items():
@@ -513,6 +531,8 @@ class _Run:
         out = []
         for nonce in range(latest, pending_nonce):
             tx = mine.get(nonce)
+            if tx is None and not last_try:
+                return None
             if tx is None:
                 raise ChainStateError(f"the node counts a pending transaction at nonce {nonce} but its pool "
                                       "does not show it: wait for it to be mined or dropped, then run again")
@@ -625,7 +645,7 @@ class _Run:
             self.summary.skipped_payloads = len(self.expected)
             batches = cut_batches(self._skip_txs(batches, wanted, self.anchor_known), self.p.batch_bytes)
             self.expected, self.anchor_known = [], True
-        source = _Ahead(batches, self.p.backlog) if len(self.p.levels) > 1 else _Plain(batches)
+        source = _Ahead(batches, 2 * self.p.backlog) if len(self.p.levels) > 1 else _Plain(batches)
         try:
             skipping = list(self.expected)
             seen_first = self.anchor_known or not skipping
@@ -703,6 +723,7 @@ class _Run:
 
             self.level_index = new
             self.enc = StreamEncoder(levels[new], keyframe_every=self.p.keyframe_every)
+            self.summary.level_changes.append([self.summary.payloads, str(levels[new])])
 
     def _encode(self, batch: list[bytes]) -> bytes:
         if self.open_partial is None:
@@ -801,8 +822,7 @@ class _Run:
         self._wait_room()
         car = make_sidecar(blobs, self.form)
         fees = self._fees(True)
-        sent = _Sent(self.nonce, DA_BLOBS, list(blobs), _cost.TX_BASE_GAS, fees, b"", [], 0, l2_txs)
-        sent._sidecar = car
+        sent = _Sent(self.nonce, DA_BLOBS, list(blobs), _cost.TX_BASE_GAS, fees, b"", [], 0, l2_txs, sidecar=car)
         self._sign_send(sent)
         self.summary.blobs += len(blobs)
 
@@ -817,9 +837,9 @@ class _Run:
         fields = {"chainId": self.chain_id, "nonce": s.nonce, "to": _checksum(self.p.inbox), "value": 0,
                   "gas": s.gas, **s.fees.fields()}
         if s.kind == DA_BLOBS:
-            car = getattr(s, "_sidecar", None)
-            if car is None or car.form != self.form:
-                car = s._sidecar = make_sidecar(s.content, self.form)
+            if s.sidecar is None or s.sidecar.form != self.form:
+                s.sidecar = make_sidecar(s.content, self.form)
+            car = s.sidecar
             fields.update(type=3, data=b"", blobVersionedHashes=list(car.versioned_hashes))
         else:
             fields.update(type=2, data=s.content)
@@ -827,7 +847,7 @@ class _Run:
 
     def _sign(self, s: _Sent) -> bytes:
         signed = self.p.signer.sign(self._tx_fields(s))
-        return network_form(signed, s._sidecar) if s.kind == DA_BLOBS else signed
+        return network_form(signed, s.sidecar) if s.kind == DA_BLOBS else signed
 
     def _check_funds(self, s: _Sent) -> None:
         balance = _hex_int(self.p._call("eth_getBalance", [self.address, "pending"]), "eth_getBalance", self.p.url)
@@ -840,8 +860,8 @@ class _Run:
     def _sign_send(self, s: _Sent) -> None:
         self._check_funds(s)
         s.raw = self._sign(s)
-        s.sent_block = self.p._head()
         s.hashes.append(self._send_raw(s.raw))
+        s.sent_block = self.p._head()  # after the node took it (a blob transaction's proofs take it a while)
         self.tracked.append(s)
         self.nonce += 1
         self.summary.l1_txs += 1
@@ -859,7 +879,8 @@ class _Run:
             if "already known" in message or "already imported" in message or "known transaction" in message:
                 return tx_hash
             if "insufficient funds" in message:
-                raise InsufficientFundsError(self.p.signer.address, -1, -1) from None
+                balance = _hex_int(self.p._call("eth_getBalance", [self.address, "pending"]), "balance", self.p.url)
+                raise InsufficientFundsError(self.p.signer.address, balance, balance + 1) from None
             raise
         if isinstance(got, str) and got.lower() != tx_hash:
             raise RpcResponseError(f"eth_sendRawTransaction answered hash {got[:70]}, not {tx_hash}", url=self.p.url)
@@ -935,12 +956,11 @@ class _Run:
             return  # a cap stops the bump: it stays as it is
         old = s.fees
         s.fees = fees
-        if s.kind == DA_BLOBS and getattr(s, "_sidecar", None) is None:
-            s._sidecar = make_sidecar(s.content, self.form)
         raw = self._sign(s)
         try:
             self._check_funds(s)
             tx_hash = self._send_raw(raw)
+            head = self.p._head()
         except JsonRpcError as exc:
             s.fees = old
             message = exc.rpc_message.lower()
