@@ -106,6 +106,6 @@ def test_post_recent(benchmark, node, recent, monkeypatch):
         poster_cpu_s=round(cpu, 3), blobs_per_cpu_s=round(s.blobs / cpu, 3), l2_mb_per_cpu_s=round(raw_mb / cpu, 3),
         l1_txs=s.l1_txs, gas_used=s.gas_used, blob_gas_used=s.blob_gas_used, plan_gas=plan.gas,
         plan_blob_gas=plan.blob_gas, estimate_stream_blobs=stream_row.blobs,
-        kzg_precompute=blob.kzg_precompute(), pure=os.environ.get("BATCHKIT_PURE_PYTHON") == "1")
+        kzg_cell_precompute=blob.kzg_precompute(), pure=os.environ.get("BATCHKIT_PURE_PYTHON") == "1")
     print("\n", benchmark.extra_info)
     assert (s.gas_used, s.blob_gas_used) == (plan.gas, plan.blob_gas)

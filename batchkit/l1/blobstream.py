@@ -451,6 +451,12 @@ class BlobStreamDecoder:
         return self._next_blob
 
     @property
+    def synced(self) -> bool:
+        """Whether a payload's beginning has been found (always, once a blob was accepted without
+        ``skip_leading``)."""
+        return self._mode == _SYNCED
+
+    @property
     def open_payload(self) -> int | None:
         """Index of the payload begun but not finished, or None."""
         return None if self._open is None else self._open.index

@@ -35,12 +35,14 @@ A node derives it with :class:`~batchkit.l1.blobstream.BlobStreamDecoder` over t
 The chain is the state
 ======================
 
-The poster keeps nothing on disk. On start (and after a reorg deeper than it tracked) it scans the last
-``scan_blocks`` blocks for its own transactions to ``inbox`` and its pending ones in the node's pool
+The poster keeps nothing on disk. On start it reads blocks back from the head (ten per request) for its
+own transactions to ``inbox`` until they hold the beginning of a keyframe payload (or its account's first
+transaction, or ``scan_blocks`` blocks were read), takes its pending ones from the node's pool
 (``txpool_content``), decodes what they carry (blobs read back with ``anvil_getBlobsByTransactionHash``
 or a beacon node's ``/eth/v1/beacon/blobs/{block}`` when ``beacon_url`` is given, pending blob
 transactions from their network form), and goes on from there: input batches whose payloads are on chain
-are skipped (each checked to be the same transactions), the v2 encoder resumes from the payloads since
+are skipped (each checked to be the same transactions; the input before the first keyframe found was
+posted earlier), the v2 encoder resumes from the payloads since
 the last keyframe (:meth:`batchkit.StreamEncoder.resume`), the blob stream resumes after its last blob
 (:meth:`~batchkit.l1.blobstream.BlobStreamEncoder.resume`), and a payload begun on chain (a blob or frame
 posted, the rest not) is made again, checked to begin with the bytes posted, and finished. Batches are
@@ -446,7 +448,6 @@ class _Run:
         self.carrier = DA_BLOBS if poster.da != DA_CALLDATA else DA_CALLDATA
         self.open_partial: tuple | None = None   # what the first new payload must finish
         self.expected: list[list[bytes]] = []    # decoded payloads on chain, to skip in the input
-        self.anchor_known = True                 # False: input batches before expected[0] were posted earlier
         self.pending_l2 = 0
 
     # --- start: read the chain ----------------------------------------------------------------------------
@@ -470,13 +471,18 @@ class _Run:
         self._rebuild_state(found)
 
     def _scan(self, head: int) -> list[_Found]:
+        """The poster's inbox transactions, oldest first, read back from the head down, in requests of
+        _BLOCKS_PER_REQUEST blocks, until they hold a keyframe's beginning (all the stream's resumption needs)
+        or the account's first transaction, or ``scan_blocks`` blocks were read."""
         p = self.p
-        start = max(0, head - p.scan_blocks + 1)
-        out: list[_Found] = []
-        numbers = list(range(start, head + 1))
-        for i in range(0, len(numbers), _BLOCKS_PER_REQUEST):
-            chunk = numbers[i:i + _BLOCKS_PER_REQUEST]
+        lowest = max(0, head - p.scan_blocks + 1)
+        found: list[_Found] = []
+        high = head
+        while high >= lowest:
+            chunk = list(range(max(lowest, high - _BLOCKS_PER_REQUEST + 1), high + 1))
+            high = chunk[0] - 1
             blocks = p._node.batch([("eth_getBlockByNumber", [hex(n), True]) for n in chunk], blocks=chunk)
+            new: list[_Found] = []
             for number, block in zip(chunk, blocks):
                 if not isinstance(block, dict) or not isinstance(block.get("transactions"), list):
                     raise RpcResponseError("not a block", url=p.url, block=number)
@@ -486,9 +492,12 @@ class _Run:
                         continue
                     kind = DA_BLOBS if tx.get("type") == "0x3" else DA_CALLDATA
                     blobs = self._blobs_of(tx, number) if kind == DA_BLOBS else None
-                    out.append(_Found(_hex_int(tx.get("nonce"), "nonce", p.url), kind, blobs,
+                    new.append(_Found(_hex_int(tx.get("nonce"), "nonce", p.url), kind, blobs,
                                       _hex_bytes(tx.get("input", "0x"), "input", p.url)))
-        return out
+            found = new + found
+            if new and (new[0].nonce == 0 or _holds_keyframe(found)):
+                break
+        return found
 
     def _blobs_of(self, tx: dict, number: int) -> list[bytes]:
         p = self.p
@@ -558,27 +567,8 @@ class _Run:
         from ..format.v2 import parse_header
 
         p = self.p
-        dec = BlobStreamDecoder(skip_leading=True)
-        payloads: list[bytes] = []      # completed, in L1 order
-        frames: list[bytes] = []        # of a split calldata payload not finished
-        carrier = None
+        dec, payloads, frames, carrier = _decode_found(found)
         for f in found:
-            if f.kind == DA_BLOBS:
-                for b in f.blobs:
-                    payloads += [c.data for c in dec.feed(b)]
-                carrier = DA_BLOBS
-            else:
-                if not f.data or f.data[0] not in (_calldata.CALLDATA_VERSION,
-                                                   _calldata.SPLIT_FLAG | _calldata.CALLDATA_VERSION):
-                    raise ChainStateError(f"the poster's transaction at nonce {f.nonce} carries no calldata frame")
-                if f.data[0] == _calldata.CALLDATA_VERSION:
-                    payloads.append(_calldata.unframe([f.data]))
-                else:
-                    frames.append(f.data)
-                    if len(f.data) >= 3 and len(frames) == f.data[2]:
-                        payloads.append(_calldata.unframe(frames))
-                        frames = []
-                carrier = DA_CALLDATA
             if f.pending is not None:
                 self._track_found(f)
         if carrier is not None and p.da == DA_AUTO:
@@ -588,7 +578,6 @@ class _Run:
         if payloads and start is None:
             raise ChainStateError(f"{len(payloads)} payloads found in the last {p.scan_blocks} blocks, none a "
                                   "keyframe: scan further back (scan_blocks / --scan-blocks)")
-        self.anchor_known = start == 0 and dec.skipped_bytes == 0 and dec.skipped_blobs == 0
         decoder = StreamDecoder()
         segment_from = start
         for i, b in enumerate(payloads[start:] if start is not None else [], start or 0):
@@ -600,6 +589,9 @@ class _Run:
                 segment_from = i
         segment = payloads[segment_from:] if start is not None else []
         # The blob stream after its last blob.
+        if dec.next_blob is not None and dec.last_layout is not None and not dec.synced:
+            raise ChainStateError(f"the poster's blobs in the last {p.scan_blocks} blocks hold no payload's "
+                                  "beginning: scan further back (scan_blocks / --scan-blocks)")
         open_index = dec.open_payload
         if dec.next_blob is not None:
             self.bse_decoder = dec
@@ -643,12 +635,13 @@ class _Run:
         if cut:
             wanted = [t for payload in self.expected for t in payload]
             self.summary.skipped_payloads = len(self.expected)
-            batches = cut_batches(self._skip_txs(batches, wanted, self.anchor_known), self.p.batch_bytes)
-            self.expected, self.anchor_known = [], True
+            batches = cut_batches(self._skip_txs(batches, wanted), self.p.batch_bytes)
+            self.expected = []
         source = _Ahead(batches, 2 * self.p.backlog) if len(self.p.levels) > 1 else _Plain(batches)
         try:
+            # The input before the first payload decoded (from the first keyframe seen) was posted earlier.
             skipping = list(self.expected)
-            seen_first = self.anchor_known or not skipping
+            seen_first = not skipping
             for batch in source:
                 batch = [t if type(t) is bytes else bytes(t) for t in batch]
                 if not batch:
@@ -683,11 +676,12 @@ class _Run:
             source.close()
         return self.summary
 
-    def _skip_txs(self, txs: Iterable, wanted: list[bytes], anchor_known: bool) -> Iterator[bytes]:
-        """``txs`` after ``wanted`` (those the chain's payloads hold, each checked), counted as skipped."""
+    def _skip_txs(self, txs: Iterable, wanted: list[bytes]) -> Iterator[bytes]:
+        """``txs`` after ``wanted`` (those the chain's payloads hold from the first keyframe seen, each
+        checked; the input before them was posted earlier), counted as skipped."""
         it = iter(txs)
         i = 0
-        if wanted and not anchor_known:
+        if wanted:
             for tx in it:
                 if (tx if type(tx) is bytes else bytes(tx)) == wanted[0]:
                     i = 1
@@ -1050,6 +1044,48 @@ class _Ahead:
 
 
 # ------------------------------------------------------------------------------------------------ small things
+
+def _decode_found(found: list[_Found]) -> tuple[BlobStreamDecoder, list[bytes], list[bytes], str | None]:
+    """What ``found`` (in L1 order) carries: the blob stream's decoder after its blobs, the payloads
+    completed in L1 order, the frames of a split calldata payload not finished, and the last carrier.
+    What begins before the first transaction (the tail of a payload) is skipped."""
+    dec = BlobStreamDecoder(skip_leading=True)
+    payloads: list[bytes] = []
+    frames: list[bytes] = []
+    carrier = None
+    for f in found:
+        if f.kind == DA_BLOBS:
+            for b in f.blobs:
+                payloads += [c.data for c in dec.feed(b)]
+            carrier = DA_BLOBS
+            continue
+        data = f.data
+        if not data or data[0] not in (_calldata.CALLDATA_VERSION, _calldata.SPLIT_FLAG | _calldata.CALLDATA_VERSION):
+            raise ChainStateError(f"the poster's transaction at nonce {f.nonce} carries no calldata frame")
+        carrier = DA_CALLDATA
+        if data[0] == _calldata.CALLDATA_VERSION:
+            payloads.append(_calldata.unframe([data]))
+            continue
+        if len(data) < 3:
+            raise ChainStateError(f"the poster's transaction at nonce {f.nonce} carries a broken frame")
+        if not frames and data[1] != 0:
+            continue  # the rest of a payload whose first frames are before the blocks scanned
+        frames.append(data)
+        if len(frames) == data[2]:
+            payloads.append(_calldata.unframe(frames))
+            frames = []
+    return dec, payloads, frames, carrier
+
+
+def _holds_keyframe(found: list[_Found]) -> bool:
+    from ..format.v2 import parse_header
+
+    try:
+        _, payloads, _, _ = _decode_found(found)
+    except DecodeError:
+        return False
+    return any(_is_keyframe(b, parse_header) for b in payloads)
+
 
 def _is_keyframe(payload: bytes, parse_header) -> bool:
     try:

@@ -65,15 +65,18 @@ def make_sidecar(blobs: Sequence[bytes], form: int = FORM_V1, *,
     blobs = tuple(bytes(b) for b in blobs)
     if not 1 <= len(blobs) <= MAX_BLOBS_PER_TX:
         raise InputError(f"a blob transaction carries 1 to {MAX_BLOBS_PER_TX} blobs, not {len(blobs)}")
-    if commitments is None:
-        commitments = [_blob.commitment(b) for b in blobs]
-    commitments = tuple(bytes(c) for c in commitments)
-    if len(commitments) != len(blobs):
-        raise InputError(f"{len(commitments)} commitments for {len(blobs)} blobs")
-    if form == FORM_V0:
-        proofs = tuple(_blob.proof(b, c) for b, c in zip(blobs, commitments))
+    if form == FORM_V1 and commitments is None:
+        made = [_blob.commitment_and_cell_proofs(b) for b in blobs]
+        commitments = [c for c, _ in made]
+        proofs = tuple(p for _, cell in made for p in cell)
     else:
-        proofs = tuple(p for b in blobs for p in _blob.cell_proofs(b))
+        if commitments is None:
+            commitments = [_blob.commitment(b) for b in blobs]
+        if len(commitments) != len(blobs):
+            raise InputError(f"{len(commitments)} commitments for {len(blobs)} blobs")
+        proofs = tuple(_blob.proof(b, c) for b, c in zip(blobs, commitments)) if form == FORM_V0 \
+            else tuple(p for b in blobs for p in _blob.cell_proofs(b))
+    commitments = tuple(bytes(c) for c in commitments)
     return Sidecar(form, blobs, commitments, tuple(_blob.versioned_hash(c) for c in commitments), proofs)
 
 
