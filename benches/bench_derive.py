@@ -29,7 +29,7 @@ from batchkit.corpora import shared_corpora_dir
 from batchkit.l1 import blob
 from batchkit.l1.blobstream import BlobStreamDecoder
 from batchkit.l1.derive import Deriver
-from batchkit.readers.node import _Node
+from batchkit.readers.node import RpcClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from anvil import NOT_INSTALLED, Anvil, anvil_binary  # noqa: E402
@@ -107,7 +107,7 @@ def test_derive(benchmark, chain):
 
 
 def _blocks_and_blobs(chain: Chain) -> list[bytes]:
-    node = _Node(chain.node.url, concurrency=1, timeout=60.0, retries=0)
+    node = RpcClient(chain.node.url, concurrency=1, timeout=60.0, retries=0)
     http = urllib3.PoolManager()
     blobs = []
     try:

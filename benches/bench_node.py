@@ -13,7 +13,7 @@ import pytest
 from eth_account import Account
 
 from batchkit.readers import read_node
-from batchkit.readers.node import DEFAULT_BLOCKS_PER_REQUEST, DEFAULT_CONCURRENCY, _Node
+from batchkit.readers.node import DEFAULT_BLOCKS_PER_REQUEST, DEFAULT_CONCURRENCY, RpcClient
 from batchkit.readers.rpc import raw_from_rpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -55,7 +55,7 @@ def test_read_node(benchmark, node):
 
 
 def _fetch_all(url: str) -> list:
-    client = _Node(url, concurrency=DEFAULT_CONCURRENCY, timeout=60.0, retries=0)
+    client = RpcClient(url, concurrency=DEFAULT_CONCURRENCY, timeout=60.0, retries=0)
     chunks = [list(range(a, min(a + DEFAULT_BLOCKS_PER_REQUEST, BLOCKS + 1)))
               for a in range(1, BLOCKS + 1, DEFAULT_BLOCKS_PER_REQUEST)]
     calls = [[("eth_getBlockByNumber", [hex(n), True]) for n in chunk] for chunk in chunks]

@@ -212,8 +212,8 @@ class BeaconClient:
     # --- HTTP ------------------------------------------------------------------------------------------
 
     def _json(self, data: bytes, path: str, block: int | None) -> Any:
-        from ..readers.node import _nests_at_most
-        if not _nests_at_most(data, limits.MAX_JSON_DEPTH):
+        from ..readers.bounds import nests_at_most
+        if not nests_at_most(data, limits.MAX_JSON_DEPTH):
             raise BeaconResponseError(f"{path}: the answer nests deeper than MAX_JSON_DEPTH", url=self.shown,
                                       block=block)
         try:
@@ -237,8 +237,8 @@ class BeaconClient:
                                           block=block) from None
             except (urllib3.exceptions.HTTPError, OSError, TimeoutError) as exc:
                 if attempt > self.retries:
-                    from ..readers.node import _transport_reason
-                    raise NodeUnreachableError(_transport_reason(exc, self.timeout), url=self.shown,
+                    from ..readers.node import transport_reason
+                    raise NodeUnreachableError(transport_reason(exc, self.timeout), url=self.shown,
                                                attempts=attempt, block=block) from None
                 self._wait(attempt, None)
                 continue

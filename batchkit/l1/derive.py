@@ -53,7 +53,7 @@ from .. import limits
 from ..coerce import parse_sender
 from ..errors import (BlobStreamError, BlockNotFoundError, DecodeError, DuplicateBlobError, InputError,
                       MissingBlobError, ReorgTooDeepError, RpcResponseError, UnsupportedTransactionError)
-from ..readers.node import DEFAULT_BLOCKS_PER_REQUEST, DEFAULT_RETRIES, DEFAULT_TIMEOUT, _Node
+from ..readers.node import DEFAULT_BLOCKS_PER_REQUEST, DEFAULT_RETRIES, DEFAULT_TIMEOUT, RpcClient
 from ..readers.rpc import raw_from_rpc
 from ..stream import ParentMismatchError, StreamDecoder
 from ..tx import keccak256
@@ -245,7 +245,7 @@ class Deriver:
         self.poll_seconds = float(poll_seconds)
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < float("inf"):
             raise InputError(f"the timeout must be a positive number of seconds, not {timeout!r}")
-        self._node = _Node(l1_url, concurrency=2, timeout=float(timeout), retries=retries)
+        self._node = RpcClient(l1_url, concurrency=2, timeout=float(timeout), retries=retries)
         self.beacon = BeaconClient(beacon_url, block_id=block_id, timeout=timeout, retries=retries)
         self.stats = DeriveStats()
         self.position: Position | None = None

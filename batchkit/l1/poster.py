@@ -296,7 +296,7 @@ class Poster:
                  max_in_flight: int = 8, scan_blocks: int = DEFAULT_SCAN_BLOCKS, poll: float = 1.0,
                  beacon_url: str | None = None, progress: Callable[[Summary], object] | None = None,
                  timeout: float = 30.0, retries: int = 3):
-        from ..readers.node import _Node
+        from ..readers.node import RpcClient
         from ..format.v2 import KEYFRAME_EVERY
 
         self.inbox = parse_address(inbox)
@@ -341,7 +341,7 @@ class Poster:
         self.beacon_url = beacon_url
         self.progress = progress
         self.signer = signer
-        self._node = _Node(l1_url, concurrency=2, timeout=float(timeout), retries=retries)
+        self._node = RpcClient(l1_url, concurrency=2, timeout=float(timeout), retries=retries)
         self.url = self._node.shown
         self._lock = threading.Lock()
 

@@ -60,9 +60,9 @@ def node_prices(url: str, *, fork: str = "bpo2", timeout: float | None = None, r
     """The node's current prices: the latest block's ``baseFeePerGas`` and ``eth_blobBaseFee`` (the blob base
     fee of the next block). Raises the :class:`~batchkit.errors.RpcError` subclasses of
     :func:`batchkit.readers.read_node`, :class:`RpcResponseError` for a block without ``baseFeePerGas``."""
-    from ..readers.node import DEFAULT_RETRIES, DEFAULT_TIMEOUT, _Node
+    from ..readers.node import DEFAULT_RETRIES, DEFAULT_TIMEOUT, RpcClient
 
-    node = _Node(url, concurrency=1, timeout=DEFAULT_TIMEOUT if timeout is None else float(timeout),
+    node = RpcClient(url, concurrency=1, timeout=DEFAULT_TIMEOUT if timeout is None else float(timeout),
                  retries=DEFAULT_RETRIES if retries is None else retries, notify=notify)
     try:
         block = node.call("eth_getBlockByNumber", ["latest", False])

@@ -210,7 +210,7 @@ def display_url(url: str) -> str:
     return f"{parts.scheme}://{host}{port}"
 
 
-class _Node:
+class RpcClient:
     """One node's endpoint: JSON-RPC calls over a pool of ``concurrency`` keep-alive connections.
     Safe to use from several threads (urllib3's pool is)."""
 
@@ -327,9 +327,9 @@ class _Node:
                                        block=block) from None
             except (urllib3.exceptions.HTTPError, OSError, TimeoutError) as exc:
                 if attempt > self.retries:
-                    raise NodeUnreachableError(_transport_reason(exc, self.timeout), url=self.shown,
+                    raise NodeUnreachableError(transport_reason(exc, self.timeout), url=self.shown,
                                                attempts=attempt, block=block) from None
-                self._wait(attempt, None, what, _transport_reason(exc, self.timeout))
+                self._wait(attempt, None, what, transport_reason(exc, self.timeout))
                 continue
             finally:
                 if timer is not None:
@@ -405,7 +405,7 @@ def _not_json(constant: str):
     raise ValueError(f"{constant} is not a JSON value")
 
 
-def _transport_reason(exc: BaseException, timeout: float) -> str:
+def transport_reason(exc: BaseException, timeout: float) -> str:
     import urllib3
 
     # NewConnectionError derives from ConnectTimeoutError in urllib3: test it before the time-outs.
@@ -428,11 +428,11 @@ def _short(value: Any, limit: int = 120) -> str:
 
 # --- blocks to transactions ---------------------------------------------------------------------------
 
-def _fetch(node: _Node, numbers: list[int]) -> list[Any]:
+def _fetch(node: RpcClient, numbers: list[int]) -> list[Any]:
     return node.batch([("eth_getBlockByNumber", [hex(n), True]) for n in numbers], blocks=list(numbers))
 
 
-def _add_block(block: Any, number: int, node: _Node, collector: Collector) -> None:
+def _add_block(block: Any, number: int, node: RpcClient, collector: Collector) -> None:
     if block is None:
         raise BlockNotFoundError(number, url=node.shown)
     if not isinstance(block, dict):
@@ -527,7 +527,7 @@ def read_node(url: str, blocks: Blocks, *, skip_unsupported: bool = False,
         raise InputError(f"requests per second must be a positive number, not {requests_per_second!r}")
     if isinstance(blocks, str):
         _parse_range(blocks)  # a bad range is an error before anything is sent
-    node = _Node(url, concurrency=concurrency, timeout=float(timeout), retries=retries,
+    node = RpcClient(url, concurrency=concurrency, timeout=float(timeout), retries=retries,
                  requests_per_second=requests_per_second, notify=notify)
     try:
         head = _hex_int(node.call("eth_blockNumber", []))
