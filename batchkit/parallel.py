@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import weakref
 import signal
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -118,8 +119,22 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     # The fork server imports batchkit once; every worker then starts from that state (forked), in
     # milliseconds instead of importing it again.
     context.set_forkserver_preload(_PRELOAD)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init,
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init,
                                initargs=(os.getpid(),))
+    _LIVE_POOLS.add(pool)
+    return pool
+
+
+#: Every pool :func:`process_pool` made that is still referenced: what :func:`stop_all_pools` kills.
+_LIVE_POOLS: "weakref.WeakSet[ProcessPoolExecutor]" = weakref.WeakSet()
+
+
+def stop_all_pools() -> None:
+    """Kill the workers of every live pool at once (a command leaving on SIGINT or SIGTERM). A pool still held
+    by a suspended generator or a traceback would otherwise be joined at exit, after its queued work: the
+    workers ignore the signals."""
+    for pool in list(_LIVE_POOLS):
+        stop_pool(pool, now=True)
 
 
 def start_fork_server() -> None:

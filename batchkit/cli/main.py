@@ -13,7 +13,7 @@ from typing import Callable
 from .._version import __version__
 from ..errors import BatchkitError
 from ..l1.prices import BENCH_BLOB_BASE_FEE, DEFAULT_BASE_FEE, ESTIMATE_BLOB_BASE_FEE
-from ..parallel import default_jobs
+from ..parallel import default_jobs, stop_all_pools
 from ..readers.node import DEFAULT_BLOCKS_PER_REQUEST, DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from .commands import (EXIT_ERROR, cmd_bench, cmd_compress, cmd_decompress, cmd_estimate, cmd_inspect,
                        cmd_verify)
@@ -245,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"batchkit: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt as exc:  # SIGINT or SIGTERM (.signals): one line, 130 or 143
+        stop_all_pools()
         return interrupted(exc)
     finally:
         restore()
