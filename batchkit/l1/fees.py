@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..errors import InputError, RpcError, RpcResponseError
+from ..readers.node import hex_quantity
 
 __all__ = ["Fees", "FeeCaps", "Prices", "node_prices", "suggest", "bump", "BUMP_PERCENT", "BLOB_BUMP_PERCENT"]
 
@@ -75,14 +76,6 @@ class Fees:
         return out
 
 
-def _quantity(value: Any, what: str, url: str) -> int:
-    if not isinstance(value, str) or value[:2] != "0x":
-        raise RpcResponseError(f"{what} is not a hex quantity ({str(value)[:40]!r})", url=url)
-    try:
-        return int(value, 16)
-    except ValueError:
-        raise RpcResponseError(f"{what} is not a hex quantity ({value[:40]!r})", url=url) from None
-
 
 def node_prices(call: Call, url: str = "") -> Prices:
     """The next block's base fee, blob base fee and a tip, from the node (see the module docstring)."""
@@ -90,17 +83,17 @@ def node_prices(call: Call, url: str = "") -> Prices:
     if not isinstance(history, dict) or not isinstance(history.get("baseFeePerGas"), list) \
             or not history["baseFeePerGas"]:
         raise RpcResponseError("eth_feeHistory answered without baseFeePerGas", url=url)
-    base_fee = _quantity(history["baseFeePerGas"][-1], "eth_feeHistory baseFeePerGas", url)
+    base_fee = hex_quantity(history["baseFeePerGas"][-1], "eth_feeHistory baseFeePerGas", url)
     blob_fees = history.get("baseFeePerBlobGas")
     if isinstance(blob_fees, list) and blob_fees:
-        blob_base_fee = _quantity(blob_fees[-1], "eth_feeHistory baseFeePerBlobGas", url)
+        blob_base_fee = hex_quantity(blob_fees[-1], "eth_feeHistory baseFeePerBlobGas", url)
     else:
-        blob_base_fee = _quantity(call("eth_blobBaseFee", []), "eth_blobBaseFee", url)
+        blob_base_fee = hex_quantity(call("eth_blobBaseFee", []), "eth_blobBaseFee", url)
     try:
-        tip = _quantity(call("eth_maxPriorityFeePerGas", []), "eth_maxPriorityFeePerGas", url)
+        tip = hex_quantity(call("eth_maxPriorityFeePerGas", []), "eth_maxPriorityFeePerGas", url)
     except RpcError:
         rewards = history.get("reward") or [["0x0"]]
-        tip = _quantity(rewards[-1][0], "eth_feeHistory reward", url)
+        tip = hex_quantity(rewards[-1][0], "eth_feeHistory reward", url)
     return Prices(base_fee, max(blob_base_fee, 1), tip)
 
 

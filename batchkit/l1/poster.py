@@ -92,6 +92,7 @@ from .keys import Signer
 from .sidecar import FORM_V0, FORM_V1, form_of_node, make_sidecar, network_form, parse_network_form
 from ..errors import (ChainIdMismatchError, ChainStateError, DecodeError, InputError, InsufficientFundsError,
                       JsonRpcError, RpcResponseError)
+from ..readers.node import hex_quantity
 from ..limits import MAX_BLOBS_PER_TX
 
 __all__ = ["Poster", "Summary", "Plan", "DA_BLOBS", "DA_CALLDATA", "DA_AUTO", "choose_da", "cut_batches",
@@ -235,14 +236,6 @@ def choose_da(current: str, payload_bytes: int, *, base_fee: int, blob_base_fee:
     return DA_CALLDATA if calldata_wei < blob_wei * (1 - hysteresis) else DA_BLOBS
 
 
-def _hex_int(value: Any, what: str, url: str) -> int:
-    if not isinstance(value, str) or value[:2] != "0x":
-        raise RpcResponseError(f"{what} is not a hex quantity", url=url)
-    try:
-        return int(value, 16)
-    except ValueError:
-        raise RpcResponseError(f"{what} is not a hex quantity", url=url) from None
-
 
 def _hex_bytes(value: Any, what: str, url: str) -> bytes:
     if not isinstance(value, str) or value[:2] != "0x":
@@ -360,10 +353,10 @@ class Poster:
         return self._node.call(method, params)
 
     def _head(self) -> int:
-        return _hex_int(self._call("eth_blockNumber", []), "eth_blockNumber", self.url)
+        return hex_quantity(self._call("eth_blockNumber", []), "eth_blockNumber", self.url)
 
     def _check_chain(self) -> int:
-        got = _hex_int(self._call("eth_chainId", []), "eth_chainId", self.url)
+        got = hex_quantity(self._call("eth_chainId", []), "eth_chainId", self.url)
         if self.chain_id is not None and got != self.chain_id:
             raise ChainIdMismatchError(self.chain_id, got, url=self.url)
         return got
@@ -461,7 +454,7 @@ class _Run:
             # The nonce at a fixed head, the blocks up to it, then the pool: a transaction mined meanwhile
             # leaves the pool and is not in the blocks scanned, so the look is made again.
             head = p._head()
-            latest = _hex_int(p._call("eth_getTransactionCount", [self.address, hex(head)]), "nonce", p.url)
+            latest = hex_quantity(p._call("eth_getTransactionCount", [self.address, hex(head)]), "nonce", p.url)
             found = self._scan(head) if latest else []
             pending = self._pending(latest, last_try=attempt == _SYNC_ATTEMPTS - 1)
             if pending is not None:
@@ -492,7 +485,7 @@ class _Run:
                         continue
                     kind = DA_BLOBS if tx.get("type") == "0x3" else DA_CALLDATA
                     blobs = self._blobs_of(tx, number) if kind == DA_BLOBS else None
-                    new.append(_Found(_hex_int(tx.get("nonce"), "nonce", p.url), kind, blobs,
+                    new.append(_Found(hex_quantity(tx.get("nonce"), "nonce", p.url), kind, blobs,
                                       _hex_bytes(tx.get("input", "0x"), "input", p.url)))
             found = new + found
             if new and (new[0].nonce == 0 or _holds_keyframe(found)):
@@ -523,7 +516,7 @@ class _Run:
         """The poster's transactions in the node's pool from nonce ``latest`` on; None when one of them left
         the pool meanwhile (mined: look again)."""
         p = self.p
-        pending_nonce = _hex_int(p._call("eth_getTransactionCount", [self.address, "pending"]), "nonce", p.url)
+        pending_nonce = hex_quantity(p._call("eth_getTransactionCount", [self.address, "pending"]), "nonce", p.url)
         if pending_nonce <= latest:
             return []
         try:
@@ -844,7 +837,7 @@ class _Run:
         return network_form(signed, s.sidecar) if s.kind == DA_BLOBS else signed
 
     def _check_funds(self, s: _Sent) -> None:
-        balance = _hex_int(self.p._call("eth_getBalance", [self.address, "pending"]), "eth_getBalance", self.p.url)
+        balance = hex_quantity(self.p._call("eth_getBalance", [self.address, "pending"]), "eth_getBalance", self.p.url)
         needed = s.gas * s.fees.max_fee_per_gas
         if s.kind == DA_BLOBS:
             needed += len(s.content) * _cost.GAS_PER_BLOB * s.fees.max_fee_per_blob_gas
@@ -873,7 +866,7 @@ class _Run:
             if "already known" in message or "already imported" in message or "known transaction" in message:
                 return tx_hash
             if "insufficient funds" in message:
-                balance = _hex_int(self.p._call("eth_getBalance", [self.address, "pending"]), "balance", self.p.url)
+                balance = hex_quantity(self.p._call("eth_getBalance", [self.address, "pending"]), "balance", self.p.url)
                 raise InsufficientFundsError(self.p.signer.address, balance, balance + 1) from None
             raise
         if isinstance(got, str) and got.lower() != tx_hash:
@@ -906,7 +899,7 @@ class _Run:
                 for h in reversed(s.hashes):
                     r = self._receipt(h)
                     if r is not None:
-                        s.included = (_hex_int(r["blockNumber"], "blockNumber", self.p.url), r["blockHash"], h)
+                        s.included = (hex_quantity(r["blockNumber"], "blockNumber", self.p.url), r["blockHash"], h)
                         s.receipt = r
                         break
         if reorged:
@@ -918,10 +911,10 @@ class _Run:
                 if s.included is not None and head - s.included[0] + 1 >= max(self.p.confirmations, 1)]
         for s in done:
             r = s.receipt
-            gas = _hex_int(r.get("gasUsed", "0x0"), "gasUsed", self.p.url)
-            price = _hex_int(r.get("effectiveGasPrice", "0x0"), "effectiveGasPrice", self.p.url)
-            blob_gas = _hex_int(r.get("blobGasUsed") or "0x0", "blobGasUsed", self.p.url)
-            blob_price = _hex_int(r.get("blobGasPrice") or "0x0", "blobGasPrice", self.p.url)
+            gas = hex_quantity(r.get("gasUsed", "0x0"), "gasUsed", self.p.url)
+            price = hex_quantity(r.get("effectiveGasPrice", "0x0"), "effectiveGasPrice", self.p.url)
+            blob_gas = hex_quantity(r.get("blobGasUsed") or "0x0", "blobGasUsed", self.p.url)
+            blob_price = hex_quantity(r.get("blobGasPrice") or "0x0", "blobGasPrice", self.p.url)
             self.summary.gas_used += gas
             self.summary.blob_gas_used += blob_gas
             self.summary.fees_wei += gas * price + blob_gas * blob_price

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import JsonRpcError, RpcResponseError
+from ..readers.node import hex_quantity
 from . import cost
 
 __all__ = ["NodePrices", "node_prices", "resolve", "Resolved", "DEFAULT_BASE_FEE", "ESTIMATE_BLOB_BASE_FEE",
@@ -46,14 +47,6 @@ class NodePrices:
     """``"eth_blobBaseFee"`` or ``"excessBlobGas"`` (or ``"none"``)."""
 
 
-def _quantity(value, what: str, url: str) -> int:
-    if not isinstance(value, str) or value[:2] != "0x":
-        raise RpcResponseError(f"{what} is not a hex quantity: {str(value)[:40]!r}", url=url)
-    try:
-        return int(value, 16)
-    except ValueError:
-        raise RpcResponseError(f"{what} is not a hex quantity: {value[:40]!r}", url=url) from None
-
 
 def node_prices(url: str, *, fork: str = "bpo2", timeout: float | None = None, retries: int | None = None,
                 notify=None) -> NodePrices:
@@ -68,13 +61,13 @@ def node_prices(url: str, *, fork: str = "bpo2", timeout: float | None = None, r
         block = node.call("eth_getBlockByNumber", ["latest", False])
         if not isinstance(block, dict):
             raise RpcResponseError("the latest block is not a JSON object", url=node.shown)
-        number = _quantity(block.get("number"), "the latest block's number", node.shown)
+        number = hex_quantity(block.get("number"), "the latest block's number", node.shown)
         if block.get("baseFeePerGas") is None:
             raise RpcResponseError(f"block {number} has no baseFeePerGas (a chain before London?): give the fees",
                                    url=node.shown, block=number)
-        base_fee = _quantity(block["baseFeePerGas"], "baseFeePerGas", node.shown)
+        base_fee = hex_quantity(block["baseFeePerGas"], "baseFeePerGas", node.shown)
         try:
-            blob = _quantity(node.call("eth_blobBaseFee", []), "eth_blobBaseFee", node.shown)
+            blob = hex_quantity(node.call("eth_blobBaseFee", []), "eth_blobBaseFee", node.shown)
             source = "eth_blobBaseFee"
         except JsonRpcError as exc:
             if exc.code != _METHOD_NOT_FOUND:
@@ -82,7 +75,7 @@ def node_prices(url: str, *, fork: str = "bpo2", timeout: float | None = None, r
             if block.get("excessBlobGas") is None:
                 blob, source = None, "none"
             else:
-                excess = _quantity(block["excessBlobGas"], "excessBlobGas", node.shown)
+                excess = hex_quantity(block["excessBlobGas"], "excessBlobGas", node.shown)
                 blob, source = cost.blob_base_fee(excess, fork), "excessBlobGas"
         return NodePrices(base_fee, blob, number, source)
     finally:

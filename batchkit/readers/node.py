@@ -478,6 +478,16 @@ def _rebuild(obj: dict, shown: str, number: int, position: int, index: int) -> b
         raise RpcResponseError(exc.reason, url=shown, block=number, index=position) from None
 
 
+def hex_quantity(value: Any, what: str, url: str) -> int:
+    """A JSON-RPC quantity (``"0x..."``) as an int; :class:`RpcResponseError` naming ``what`` otherwise."""
+    if not isinstance(value, str) or value[:2] != "0x":
+        raise RpcResponseError(f"{what} is not a hex quantity: {str(value)[:40]!r}", url=url)
+    try:
+        return int(value, 16)
+    except ValueError:
+        raise RpcResponseError(f"{what} is not a hex quantity: {value[:40]!r}", url=url) from None
+
+
 def _hex_int(value: Any) -> int | None:
     try:
         return int(value, 16) if isinstance(value, str) and value[:2] == "0x" else None
