@@ -37,7 +37,7 @@ import random
 import threading
 import time
 from typing import Any, Sequence
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from .. import limits
 from ..errors import BeaconResponseError, InputError, NodeUnreachableError
@@ -82,14 +82,8 @@ class BeaconClient:
             raise InputError(f"retries must be a non-negative integer, not {retries!r}")
         if not isinstance(url, str):
             raise InputError(f"the beacon URL must be a string, not {type(url).__name__}")
-        parts = urlsplit(url)
-        try:
-            port = parts.port
-        except ValueError:
-            port = -1
-        if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
-            raise InputError(f"the beacon URL must be http:// or https:// with a host (and a valid port), "
-                             f"not {_display(url)!r}")
+        from ..readers.node import check_http_url
+        parts = check_http_url(url, "the beacon URL")
         import urllib3
         self._urllib3 = urllib3
         self.shown = _display(url)
@@ -103,8 +97,8 @@ class BeaconClient:
                 basic_auth=f"{unquote(parts.username)}:{unquote(parts.password or '')}"))
         self._pool = urllib3.PoolManager(num_pools=1, maxsize=4, block=True, retries=False, headers=headers)
         netloc = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-        if port is not None:
-            netloc += f":{port}"
+        if parts.port is not None:
+            netloc += f":{parts.port}"
         self._base = parts._replace(netloc=netloc, query="", fragment="").geturl().rstrip("/")
         self._query = parts.query
         self._lock = threading.Lock()

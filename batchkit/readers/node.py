@@ -210,6 +210,20 @@ def display_url(url: str) -> str:
     return f"{parts.scheme}://{host}{port}"
 
 
+def check_http_url(url: str, what: str):
+    """``urlsplit(url)`` when ``url`` is http:// or https:// with a host and a valid port; InputError naming
+    ``what`` (and only :func:`display_url` of ``url``: no credentials) otherwise."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
+        raise InputError(f"{what} must be http:// or https:// with a host (and a valid port), "
+                         f"not {display_url(url)!r}")
+    return parts
+
+
 class RpcClient:
     """One node's endpoint: JSON-RPC calls over a pool of ``concurrency`` keep-alive connections.
     Safe to use from several threads (urllib3's pool is)."""
@@ -222,14 +236,7 @@ class RpcClient:
             raise InputError(f"the node URL must be a string, not {type(url).__name__}")
         if "://" not in url:  # host:port, as cryo and cast take it
             url = "http://" + url
-        parts = urlsplit(url)
-        try:
-            port = parts.port
-        except ValueError:
-            port = -1
-        if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
-            raise InputError(f"the node URL must be http:// or https:// with a host (and a valid port), "
-                             f"not {display_url(url)!r}")
+        parts = check_http_url(url, "the node URL")
         self.url = url
         self.shown = display_url(url)
         self.timeout = timeout
@@ -248,8 +255,8 @@ class RpcClient:
         self._pool = urllib3.PoolManager(num_pools=1, maxsize=concurrency, block=True, retries=False,
                                          headers=headers)
         netloc = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-        if port is not None:
-            netloc += f":{port}"
+        if parts.port is not None:
+            netloc += f":{parts.port}"
         self._target = parts._replace(netloc=netloc).geturl()
 
     def close(self) -> None:
