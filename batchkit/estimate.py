@@ -11,7 +11,9 @@ For a transactions input it also prices what a rollup posting them as a sequence
 (:func:`compare_posting`): the same transactions cut by :class:`~batchkit.builder.BatchBuilder` at
 ``target_blobs`` and laid into blobs three ways: batchkit's blob stream (every blob full but the last),
 per-payload blobs (each payload in blobs of its own), and OP's frames laid continuously (OP span batches in
-brotli-10 channels, one per batch of the stream, frames filling every blob). Each layout is priced by
+brotli-10 channels, one per batch of the stream, frames filling every blob); and the layout ``batchkit post``
+sends (:data:`POSTED`: the poster's batches in one v2 stream over a blob stream, the blobs and blob gas its
+posting uses). Each layout is priced by
 :func:`batchkit.l1.cost.blob_posting`: blobs, blob transactions, blob gas and fees per transaction.
 """
 
@@ -36,6 +38,9 @@ __all__ = ["Estimate", "estimate", "PostingComparison", "compare_posting", "STRE
 #: The layouts :func:`compare_posting` prices.
 STREAM, PER_PAYLOAD, OP_FRAMES = "blob stream", "per-payload blobs", "OP frames (continuous)"
 STREAM_HISTORY = "blob stream, v2 with history"
+#: The layout ``batchkit post`` sends (:mod:`batchkit.l1.poster`): the input cut every
+#: ``DEFAULT_BATCH_BYTES`` of raw bytes into one v2 stream, laid into a blob stream, 6 blobs per transaction.
+POSTED = "blob stream, as batchkit post sends it"
 #: Blob transaction type: OP span batches cannot carry it (left out of the OP row only).
 _BLOB_TX_TYPE = 0x03
 
@@ -100,6 +105,11 @@ def compare_posting(raws: list[bytes], senders: list[bytes] | None, *, target_bl
             rows.append(cost.blob_posting(OP_FRAMES, len(op.pack_frames_continuous(channels)), n - left_out,
                                           **price))
             counts[OP_FRAMES] = len(channels)
+    from .l1.poster import cut_batches, stream_payload_sizes
+
+    sizes, _ = stream_payload_sizes(cut_batches(raws), level)
+    rows.append(cost.blob_posting(POSTED, stream_blobs_needed(sizes), n, **price))
+    counts[POSTED] = len(sizes)
     if keyframe_every is not None:
         history = build_payloads(raws, senders=senders, target_blobs=target_blobs, level=level, stream=True,
                                  version=2, keyframe_every=keyframe_every)

@@ -33,6 +33,7 @@ def test_json_matches_cost_compare(txfile, capsys):
     assert got == json.loads(json.dumps(want.to_dict()))
     # A transactions input is also priced as a sequence of payloads, at the same fees (test_posting.py).
     assert [r["layout"] for r in posting["rows"]] == ["blob stream", "per-payload blobs", "OP frames (continuous)",
+                                                     "blob stream, as batchkit post sends it",
                                                      "blob stream, v2 with history"]
     assert {r["base_fee"] for r in posting["rows"]} == {3 * 10**9}
     assert {r["blob_base_fee"] for r in posting["rows"]} == {2 * 10**9}

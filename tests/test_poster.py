@@ -202,6 +202,18 @@ def test_keystore_and_env_keys_never_show_the_key(tmp_path, monkeypatch):
 
 # --- on anvil ---------------------------------------------------------------------------------------------
 
+def test_estimate_prices_the_layout_the_poster_sends(osaka, monkeypatch, recent):
+    # plan() is what posting uses (gas and blob gas equal it: the test below); estimate's "as batchkit post
+    # sends it" row must give the same blobs, blob transactions and blob gas for the same input.
+    from batchkit.estimate import POSTED, compare_posting
+    plan = poster(osaka, monkeypatch).plan(txs=recent)
+    rows = {r.layout: r for r in compare_posting(recent, None, base_fee=plan.base_fee,
+                                                 blob_base_fee=plan.blob_base_fee, include_op=False).rows}
+    row = rows[POSTED]
+    assert (row.blobs, row.blob_txs, row.blob_gas, row.execution_gas) == (plan.blobs, plan.blob_txs, plan.blob_gas,
+                                                                     plan.gas)
+
+
 def test_the_recent_corpus_as_a_blob_stream_reads_back_exactly(osaka, monkeypatch, recent):
     p = poster(osaka, monkeypatch, batch_bytes=400_000)
     plan = p.plan(txs=recent)

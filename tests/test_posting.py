@@ -12,7 +12,9 @@ from batchkit.l1 import blob, blobstream, cost
 from batchkit.baselines import op
 from batchkit.builder import build_payloads
 from batchkit.errors import InputError
-from batchkit.estimate import OP_FRAMES, PER_PAYLOAD, STREAM, STREAM_HISTORY, compare_posting
+from batchkit import StreamEncoder
+from batchkit.l1.poster import cut_batches
+from batchkit.estimate import POSTED, OP_FRAMES, PER_PAYLOAD, STREAM, STREAM_HISTORY, compare_posting
 
 
 # ------------------------------------------------------------------------------- OP frames, continuous
@@ -77,12 +79,16 @@ def test_compare_posting_rows_are_what_each_layout_posts(recent):
     got = compare_posting(raws, senders, target_blobs=1, base_fee=12 * 10**9, blob_base_fee=10**9,
                           include_op=False)
     rows = {r.layout: r for r in got.rows}
-    assert set(rows) == {STREAM, PER_PAYLOAD}
+    assert set(rows) == {STREAM, PER_PAYLOAD, POSTED}
     per = build_payloads(raws, senders=senders, target_blobs=1, version=2)
     stream = build_payloads(raws, senders=senders, target_blobs=1, stream=True, version=2)
     assert rows[PER_PAYLOAD].blobs == sum(len(blob.encode_blobs(p)) for p in per)
     assert rows[STREAM].blobs == len(blobstream.encode_stream(stream))
-    assert got.payloads == {STREAM: len(stream), PER_PAYLOAD: len(per)}
+    # The poster's layout: its raw-byte batches in one v2 stream, laid end to end over blobs.
+    enc = StreamEncoder()
+    posted = [enc.compress(b) for b in cut_batches(raws)]
+    assert rows[POSTED].blobs == len(blobstream.encode_stream(posted))
+    assert got.payloads == {STREAM: len(stream), PER_PAYLOAD: len(per), POSTED: len(posted)}
     # Every blob of the stream but the last is full, so it never posts more blobs than per-payload blobs
     # carrying payloads of the same target.
     assert rows[STREAM].blobs <= rows[PER_PAYLOAD].blobs

@@ -96,7 +96,7 @@ from ..readers.node import hex_quantity
 from ..limits import MAX_BLOBS_PER_TX
 
 __all__ = ["Poster", "Summary", "Plan", "DA_BLOBS", "DA_CALLDATA", "DA_AUTO", "choose_da", "cut_batches",
-           "DEFAULT_BATCH_BYTES", "DEFAULT_SCAN_BLOCKS", "HYSTERESIS"]
+           "DEFAULT_BATCH_BYTES", "DEFAULT_SCAN_BLOCKS", "HYSTERESIS", "stream_payload_sizes"]
 
 DA_BLOBS, DA_CALLDATA, DA_AUTO = "blobs", "calldata", "auto"
 #: Raw transaction bytes per batch when :meth:`Poster.run` cuts a transaction source (about three blobs
@@ -215,6 +215,26 @@ def cut_batches(txs: Iterable, batch_bytes: int = DEFAULT_BATCH_BYTES) -> Iterat
             batch, size = [], 0
     if batch:
         yield batch
+
+
+def stream_payload_sizes(batches: Iterable[Sequence[bytes]], level: str | int = "default",
+                         keyframe_every: int | None = None) -> tuple[list[int], int]:
+    """The sizes of the v2 stream payloads a poster makes of ``batches`` from an empty chain, and the number of
+    transactions they carry: what :meth:`Poster.plan` and ``batchkit estimate`` price."""
+    from ..format.v2 import KEYFRAME_EVERY
+    from ..stream import StreamEncoder
+
+    enc = StreamEncoder(level, keyframe_every=KEYFRAME_EVERY if keyframe_every is None else keyframe_every)
+    sizes, n = [], 0
+    for batch in batches:
+        batch = [bytes(t) for t in batch]
+        if not batch:
+            continue
+        sizes.append(len(enc.compress(batch)))
+        n += len(batch)
+    if not sizes:
+        raise InputError("nothing to post: the input holds no transactions")
+    return sizes, n
 
 
 def choose_da(current: str, payload_bytes: int, *, base_fee: int, blob_base_fee: int, tip: int = 0,
@@ -383,7 +403,6 @@ class Poster:
     def plan(self, batches: Iterable[Sequence[bytes]] | None = None, *, txs: Iterable | None = None) -> Plan:
         """What posting ``batches`` (or ``txs``, cut as :meth:`run` does) from an empty chain would send,
         and its cost at the node's prices now: nothing is signed or sent (``--dry-run``)."""
-        from ..stream import StreamEncoder
         from .blobstream import stream_blobs_needed
 
         if (batches is None) == (txs is None):
@@ -392,16 +411,7 @@ class Poster:
             batches = cut_batches(txs, self.batch_bytes)
         self._check_chain()
         prices = node_prices(self._call, self.url)
-        enc = StreamEncoder(self.levels[0], keyframe_every=self.keyframe_every)
-        sizes, n = [], 0
-        for batch in batches:
-            batch = [bytes(t) for t in batch]
-            if not batch:
-                continue
-            sizes.append(len(enc.compress(batch)))
-            n += len(batch)
-        if not sizes:
-            raise InputError("nothing to post: the input holds no transactions")
+        sizes, n = stream_payload_sizes(batches, self.levels[0], self.keyframe_every)
         da = self.da
         if da == DA_AUTO:
             da = choose_da(DA_BLOBS, sum(sizes) // len(sizes), base_fee=prices.base_fee,
