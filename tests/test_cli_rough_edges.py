@@ -324,6 +324,15 @@ def test_a_mistyped_flag_shows_the_subcommands_usage():
     assert "usage: batchkit decompress" in done.stderr and "unrecognized arguments: --outptu" in done.stderr
 
 
+
+def test_a_shortened_flag_is_not_taken_for_the_flag_it_starts(capsys):
+    # argparse would read --blob-base-fe as --blob-base-fee: a typo must not set a price silently.
+    with pytest.raises(SystemExit) as exc:
+        main(["estimate", "x.jsonl", "--blob-base-fe", "3gwei"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: batchkit estimate" in err and "--blob-base-fe" in err
+
 # --- progress, positions, README traps ----------------------------------------------------------------------
 
 def test_stage_bars_show_no_eta():

@@ -182,8 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
     _dask_arguments(p, "every format over chunks of 128 batches (the stream rows: one segment each)")
     _add_node_arguments(p)
     add_derive_parser(sub)
-    parser.subcommands = sub.choices
     add_post_parser(sub, _add_node_arguments)
+    parser.subcommands = sub.choices
+    for p in (parser, *sub.choices.values()):
+        p.allow_abbrev = False  # a shortened or mistyped flag is an error, never taken as the flag it starts
     return parser
 
 
