@@ -151,6 +151,12 @@ def stop_pool(pool: ProcessPoolExecutor, *, now: bool) -> None:
     """Shut ``pool`` down: after the work under way (``now=False``), or at once, killing the workers
     (``now=True``: the caller is leaving on an error or an interrupt and wants none of their results)."""
     if now:
+        # Work still buffered for the workers may fill the call pipe: once they are killed nobody reads it,
+        # and the queue's feeder thread would block the pool's shutdown (and the interpreter's exit) for ever.
+        queue = getattr(pool, "_call_queue", None)
+        if queue is not None:
+            with contextlib.suppress(Exception):
+                queue.cancel_join_thread()
         for proc in list((getattr(pool, "_processes", None) or {}).values()):
             with contextlib.suppress(Exception):
                 proc.kill()

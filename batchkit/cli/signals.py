@@ -12,6 +12,7 @@ import threading
 from typing import Callable
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
 
 
 class Interrupted(KeyboardInterrupt):
@@ -38,6 +39,11 @@ def catch_signals() -> Callable[[], None]:
     the handlers that were there."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
+    # Workers killed on a signal may leave a pool's semaphores to multiprocessing's resource tracker, which
+    # cleans them up and warns about each on stderr: noise after the one line. The tracker (started later, by
+    # the first pool) takes its -W options from sys.warnoptions; this process's own warnings are unchanged.
+    if _QUIET_TRACKER not in sys.warnoptions:
+        sys.warnoptions.append(_QUIET_TRACKER)
     old = {s: signal.signal(s, _on_signal) for s in _SIGNALS}
 
     def restore() -> None:
