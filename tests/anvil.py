@@ -32,6 +32,19 @@ START_TIMEOUT = 30.0
 GWEI = 10**9
 
 
+def require_anvil() -> str:
+    """anvil's path; where it is absent the test skips with the install command, or fails where
+    ``BATCHKIT_REQUIRE_ANVIL=1`` (``.ci/run``) says the node tests must run."""
+    import pytest
+
+    binary = anvil_binary()
+    if binary is None:
+        if os.environ.get("BATCHKIT_REQUIRE_ANVIL") == "1":
+            pytest.fail(NOT_INSTALLED)
+        pytest.skip(NOT_INSTALLED)
+    return binary
+
+
 def anvil_binary() -> str | None:
     for candidate in (os.environ.get("BATCHKIT_ANVIL"), str(REPO / ".ci/node/node_modules/.bin/anvil"),
                       shutil.which("anvil")):

@@ -23,18 +23,14 @@ from batchkit.l1.prices import node_prices, resolve
 from batchkit.readers import parse_block_range, read_node
 from batchkit.readers import node as node_module
 
-from anvil import NOT_INSTALLED, Anvil, anvil_binary, build_chain
+from anvil import Anvil, build_chain, require_anvil
 
 GWEI = 10**9
 
 
 @pytest.fixture(scope="module")
 def anvil(tmp_path_factory):
-    binary = anvil_binary()
-    if binary is None:
-        if os.environ.get("BATCHKIT_REQUIRE_ANVIL") == "1":
-            pytest.fail(NOT_INSTALLED)
-        pytest.skip(NOT_INSTALLED)
+    binary = require_anvil()
     node = Anvil(binary, tmp_path_factory.mktemp("anvil"))
     yield node
     node.stop()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import http.server
 import json
-import os
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from batchkit.l1.calldata import frame
 from batchkit.l1.derive import Deriver, DerivedTx, Position, Reorg
 from batchkit.tx import keccak256
 
-from anvil import NOT_INSTALLED, Anvil, anvil_binary
+from anvil import Anvil, require_anvil
 
 GWEI = 10**9
 INBOX = to_checksum_address("0x00000000000000000000000000000000000ff1ce")
@@ -41,11 +40,7 @@ FEES = dict(maxFeePerGas=100 * GWEI, maxPriorityFeePerGas=GWEI)
 
 
 def _start_anvil(tmp_path_factory) -> Anvil:
-    binary = anvil_binary()
-    if binary is None:
-        if os.environ.get("BATCHKIT_REQUIRE_ANVIL") == "1":
-            pytest.fail(NOT_INSTALLED)
-        pytest.skip(NOT_INSTALLED)
+    binary = require_anvil()
     return Anvil(binary, tmp_path_factory.mktemp("anvil"), ("--no-mining", "--order", "fifo", "--hardfork", "osaka"))
 
 

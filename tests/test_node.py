@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from batchkit.limits import MAX_BLOCKS_PER_REQUEST, MAX_CONCURRENCY
 from batchkit.readers import parse_block_range, read_node
 from batchkit.readers.bounds import nests_at_most as _nests_at_most
 
-from anvil import NOT_INSTALLED, Anvil, anvil_binary, build_chain
+from anvil import Anvil, build_chain, require_anvil
 from scripted_node import Reply, ScriptedNode, answer, empty_block, well_behaved
 
 KINDS = {"legacy-155", "legacy-unprotected", "0x01", "0x02", "0x03", "0x04"}
@@ -43,11 +42,7 @@ KINDS = {"legacy-155", "legacy-unprotected", "0x01", "0x02", "0x03", "0x04"}
 
 @pytest.fixture(scope="session")
 def anvil(tmp_path_factory):
-    binary = anvil_binary()
-    if binary is None:
-        if os.environ.get("BATCHKIT_REQUIRE_ANVIL") == "1":
-            pytest.fail(NOT_INSTALLED)
-        pytest.skip(NOT_INSTALLED)
+    binary = require_anvil()
     node = Anvil(binary, tmp_path_factory.mktemp("anvil"))
     yield node
     node.stop()

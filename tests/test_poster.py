@@ -31,7 +31,7 @@ from batchkit.l1.keys import signer_from_env, signer_from_keystore
 from batchkit.l1.poster import DA_BLOBS, DA_CALLDATA, Poster, choose_da, cut_batches
 from batchkit.l1.sidecar import FORM_V0, FORM_V1, make_sidecar, parse_network_form
 
-from anvil import NOT_INSTALLED, Anvil, anvil_binary
+from anvil import Anvil, require_anvil
 
 INBOX = "0x00000000000000000000000000000000000b0b0b"
 PURE = os.environ.get("BATCHKIT_PURE_PYTHON") == "1"
@@ -39,11 +39,7 @@ PURE = os.environ.get("BATCHKIT_PURE_PYTHON") == "1"
 
 @pytest.fixture(scope="module")
 def binary():
-    found = anvil_binary()
-    if found is None:
-        if os.environ.get("BATCHKIT_REQUIRE_ANVIL") == "1":
-            pytest.fail(NOT_INSTALLED)
-        pytest.skip(NOT_INSTALLED)
+    found = require_anvil()
     return found
 
 

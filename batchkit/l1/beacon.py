@@ -41,23 +41,15 @@ from urllib.parse import unquote
 
 from .. import limits
 from ..errors import BeaconResponseError, InputError, NodeUnreachableError
+# The same connection, time-out and retry rules as the JSON-RPC client (readers.node imports urllib3 lazily).
+from ..readers.node import (BACKOFF_INITIAL, BACKOFF_MAX, CONNECT_TIMEOUT, DEFAULT_RETRIES, DEFAULT_TIMEOUT,
+                            READ_CHUNK, RETRY_STATUSES)
 from .blob import BLOB_SIZE
 
 __all__ = ["BeaconClient", "BLOCK_ID_MODES", "DEFAULT_TIMEOUT", "DEFAULT_RETRIES"]
 
 #: How a block is named to the beacon node (see the module docstring).
 BLOCK_ID_MODES = ("auto", "slot", "root", "number")
-#: Seconds to open a connection, and for one whole request (connection to the last byte of the answer).
-CONNECT_TIMEOUT = 10.0
-DEFAULT_TIMEOUT = 60.0
-#: Retries of a request that got no answer or HTTP 429/500/502/503/504, with backoff from BACKOFF_INITIAL
-#: doubling up to BACKOFF_MAX seconds.
-DEFAULT_RETRIES = 3
-BACKOFF_INITIAL = 0.25
-BACKOFF_MAX = 8.0
-
-_RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
-_READ_CHUNK = 1 << 16
 _SSZ = "application/octet-stream"
 
 
@@ -236,7 +228,7 @@ class BeaconClient:
                                                attempts=attempt, block=block) from None
                 self._wait(attempt, None)
                 continue
-            if status in _RETRY_STATUSES and attempt <= self.retries:
+            if status in RETRY_STATUSES and attempt <= self.retries:
                 self._wait(attempt, retry_after)
                 continue
             if status in allow:
@@ -261,7 +253,7 @@ class BeaconClient:
                                           f"({cap})", url=self.shown, block=block, status=response.status)
             chunks = []
             size = 0
-            while chunk := response.read1(_READ_CHUNK):
+            while chunk := response.read1(READ_CHUNK):
                 size += len(chunk)
                 if size > cap:
                     raise BeaconResponseError(f"the answer is more than MAX_BEACON_RESPONSE_BYTES ({cap} bytes)",

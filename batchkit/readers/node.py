@@ -73,8 +73,8 @@ BACKOFF_MAX = 8.0
 #: Seconds without an answer after which ``notify`` (the CLI: a line on stderr) is told what is awaited.
 NOTICE_AFTER = 5.0
 
-_RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
-_READ_CHUNK = 1 << 16
+RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
+READ_CHUNK = 1 << 16
 
 Blocks = Union[str, range, Sequence[int]]
 
@@ -341,7 +341,7 @@ class RpcClient:
             finally:
                 if timer is not None:
                     timer.cancel()
-            if status in _RETRY_STATUSES and attempt <= self.retries:
+            if status in RETRY_STATUSES and attempt <= self.retries:
                 self._wait(attempt, retry_after, what, f"HTTP {status}")
                 continue
             if not 200 <= status < 300:
@@ -372,7 +372,7 @@ class RpcClient:
                                        url=self.shown, block=block, status=response.status)
             chunks = []
             size = 0
-            while chunk := response.read1(_READ_CHUNK):
+            while chunk := response.read1(READ_CHUNK):
                 size += len(chunk)
                 if size > self.max_response_bytes:
                     raise RpcResponseError(f"the answer is more than MAX_RESPONSE_BYTES ({self.max_response_bytes}"
