@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from .coerce import parse_api_tx, parse_sender, sender_labels
+from .coerce import parse_api_tx, parse_sender, sender_keys
 from .errors import DecodeError, InputError, UnsupportedVersionError, VerificationError
 from .format import v1, v2
 from .format.validity import ValidityTx, check_profile, records
@@ -27,12 +27,12 @@ def normalize(txs: Iterable) -> list[bytes]:
     return [tx if type(tx) is bytes else parse_api_tx(tx, index=i, validate=False) for i, tx in enumerate(txs)]
 
 
-def labels_for(raws: list[bytes], senders: Sequence | None, recover: bool) -> list[int] | None:
+def labels_for(raws: list[bytes], senders: Sequence | None, recover: bool) -> list | None:
     """Sender labels for the codec: from ``senders``, else recovered (``recover``), else none."""
     if senders is not None:
-        return sender_labels(senders, len(raws))
+        return sender_keys(senders, len(raws))
     if recover and raws:
-        return sender_labels(recover_senders(raws, strict=False), len(raws))
+        return sender_keys(recover_senders(raws, strict=False), len(raws))
     return None
 
 
@@ -79,7 +79,7 @@ def compress(txs: Iterable, *, level: str | int = "default", senders: Sequence |
         if version != 2:
             raise InputError("the validity profile exists in payload version 2 only")
         carried = validity_senders(raws, senders)
-        return v2.encode(raws, sender_labels(carried, len(raws)), level, verify=verify, senders=carried)
+        return v2.encode(raws, sender_keys(carried, len(raws)), level, verify=verify, senders=carried)
     labels = labels_for(raws, senders, recover)
     if version == 2:
         return v2.encode(raws, labels, level, verify=verify)

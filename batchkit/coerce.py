@@ -79,6 +79,14 @@ class SenderLabels:
         return self._table.setdefault(sender, len(self._table))
 
 
+def sender_keys(senders: Sequence, n: int) -> list:
+    """What the codec groups nonces by, one per transaction (equal keys = same sender): ``senders`` themselves
+    when every one is a 20-byte ``bytes`` (no label table to build), else :func:`sender_labels`."""
+    if len(senders) == n and set(map(type, senders)) <= {bytes} and set(map(len, senders)) <= {20}:
+        return senders if isinstance(senders, list) else list(senders)
+    return sender_labels(senders, n)
+
+
 def sender_labels(senders: Sequence, n: int) -> list[int]:
     """One label per transaction from ``senders`` (20-byte addresses as bytes or hex, one per transaction;
     ``None`` for an unknown sender, which gets a group of its own)."""

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from .api import labels_for, normalize, validity_senders
-from .coerce import sender_labels
+from .coerce import sender_keys
 from .format import v2
 from .format.validity import check_profile
 from .format.priors import DEFAULT_ID
@@ -56,7 +56,7 @@ class StreamEncoder:
         raws = normalize(txs)
         if self._validity:
             carried = validity_senders(raws, senders)
-            return self._enc.encode(raws, sender_labels(carried, len(raws)), carried)
+            return self._enc.encode(raws, sender_keys(carried, len(raws)), carried)
         return self._enc.encode(raws, labels_for(raws, senders, recover))
 
     @property

@@ -49,6 +49,11 @@ def test_golden_stream_decodes_in_order_and_from_every_keyframe(stream):
     check_stream_from_every_keyframe(GOLDEN, EXPECTED, stream, _seen, _want)
 
 
+#: Levels whose zstd parameters changed after the files were written (``default``: v2.TUNING, issue 22): the
+#: committed file still decodes (the tests above); this is the sha256 of what the encoder makes today.
+CHANGED_SINCE = {"default": "831d5124a13086a6085f601c24087968250ffd33a231fa5edefc753d24c0a829"}
+
+
 def test_golden_generated_payloads_are_what_the_encoder_makes_today():
     """Determinism: the same batch, senders and level give the committed bytes."""
     from batchkit.corpora import generate_batch
@@ -56,4 +61,7 @@ def test_golden_generated_payloads_are_what_the_encoder_makes_today():
     for level in ("fast", "default", "max"):
         payload = batchkit.compress([t.raw for t in g], level=level, senders=[t.sender for t in g],
                                     profile="validity")
-        assert payload == (GOLDEN / f"generated-all-types-{level}.bk").read_bytes(), level
+        if level in CHANGED_SINCE:
+            assert hashlib.sha256(payload).hexdigest() == CHANGED_SINCE[level], level
+        else:
+            assert payload == (GOLDEN / f"generated-all-types-{level}.bk").read_bytes(), level

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import zlib
 
 import pytest
@@ -205,20 +206,112 @@ def test_independent_payloads_use_the_shipped_prior_and_say_so(small_batches):
     assert priors.DEFAULT_ID in priors.available()
 
 
-def test_a_failed_verification_leaves_the_encoder_where_it_was(monkeypatch, small_batches, small_stream):
+# The faults strike once: the encoder's recovery replays the segment through the same functions.
+
+def _lossy_assemble(real):
+    left = [1]
+
+    def lossy(n, chain, validity, columns_a, columns_b, sigs):
+        txs, groups = real(n, chain, validity, columns_a, columns_b, sigs)
+        if left and left.pop():
+            return txs[:-1], groups
+        return txs, groups
+    return lossy
+
+
+def _flipping_inflate(real, column):
+    left = [1]
+
+    def flipping(obj, body, size, offset, col):
+        out = real(obj, body, size, offset, col)
+        if col == column and out and left and left.pop():
+            return out[:-1] + bytes([out[-1] ^ 1])
+        return out
+    return flipping
+
+
+@pytest.mark.parametrize("threaded", [False, True], ids=["one-thread", "section-b-thread"])
+@pytest.mark.parametrize("fault", ["assembler drops a transaction", "section a inflates wrong",
+                                   "section b inflates wrong", "section b's thread fails"])
+def test_a_failed_verification_leaves_the_encoder_where_it_was(monkeypatch, small_batches, small_stream,
+                                                               threaded, fault):
+    # Verification checks what decode(payload) would compute in two halves (the columns assemble back to the
+    # input; the payload's sections inflate to those columns), section b possibly on a second thread: a
+    # fault in either half, on either path, is caught, and the encoder continues byte for byte.
+    monkeypatch.setattr(v2, "PARALLEL_SECTION_BYTES", 0 if threaded else 1 << 40)
     enc = StreamEncoder("fast", keyframe_every=4)
     enc.compress(*small_batches[0])
-    real = v2.Decoder.decode
+    with monkeypatch.context() as m:
+        if fault == "assembler drops a transaction":
+            m.setattr(v2, "_assemble", _lossy_assemble(v2._assemble))
+        elif fault == "section b's thread fails":
+            real, target = v2._compress_block, enc._enc._compressors[1]
 
-    def lossy(self, payload):
-        d = real(self, payload)
-        return v2.Decoded(d.txs[:-1], d.groups, d.header, d.hash, d.sections)
-
-    monkeypatch.setattr(v2.Decoder, "decode", lossy)
-    with pytest.raises(batchkit.VerificationError):
-        enc.compress(*small_batches[1])
-    monkeypatch.setattr(v2.Decoder, "decode", real)
+            def failing(obj, section):
+                if obj is target:
+                    assert threading.current_thread().name.startswith("batchkit-section-b") == threaded
+                    raise RuntimeError("zstd failed")
+                return real(obj, section)
+            m.setattr(v2, "_compress_block", failing)
+        else:
+            m.setattr(v2, "_inflate", _flipping_inflate(v2._inflate, "body_a" if "section a" in fault else "body_b"))
+        with pytest.raises(RuntimeError if "thread fails" in fault else batchkit.VerificationError):
+            enc.compress(*small_batches[1])
     assert enc.compress(*small_batches[1]) == small_stream[1]
+    assert enc.compress(*small_batches[2]) == small_stream[2]
+
+
+@pytest.mark.parametrize("verify", [True, False])
+def test_section_b_on_a_second_thread_makes_the_same_bytes(monkeypatch, small_batches, small_stream, verify):
+    monkeypatch.setattr(v2, "PARALLEL_SECTION_BYTES", 0)
+    enc = StreamEncoder("fast", keyframe_every=4, verify=verify)
+    assert [enc.compress(*b) for b in small_batches] == small_stream
+    venc = StreamEncoder("fast", keyframe_every=4, profile="validity")
+    monkeypatch.setattr(v2, "PARALLEL_SECTION_BYTES", 1 << 40)
+    one = [venc.compress(*b) for b in small_batches[:5]]
+    monkeypatch.setattr(v2, "PARALLEL_SECTION_BYTES", 0)
+    venc = StreamEncoder("fast", keyframe_every=4, profile="validity")
+    assert [venc.compress(*b) for b in small_batches[:5]] == one
+
+
+def test_an_interrupt_while_section_b_compresses_leaves_the_encoder_as_it_was(
+        monkeypatch, small_batches, small_stream):
+    monkeypatch.setattr(v2, "PARALLEL_SECTION_BYTES", 0)
+    enc = StreamEncoder("fast", keyframe_every=4)
+    enc.compress(*small_batches[0])
+    real, left = v2._assemble, [1]
+
+    def interrupted(*args):
+        if left and left.pop():
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(v2, "_assemble", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        enc.compress(*small_batches[1])
+    assert enc.compress(*small_batches[1]) == small_stream[1]
+    assert enc.compress(*small_batches[2]) == small_stream[2]
+
+
+def test_the_decoder_takes_inflated_section_b_only_for_exactly_the_blocks_of_the_payload(small_stream):
+    dec = v2.Decoder()
+    dec.decode(small_stream[0])
+    payload = small_stream[1]
+    h = v2.parse_header(payload)
+    link = (h.seq, h.parent, h.prior, h.validity)
+    start = h.header_len + h.len_a
+    body_b = payload[start:start + h.len_b]
+    for wrong in ((body_b[:-1] + bytes([body_b[-1] ^ 1]), b"\0" * h.size_b), (body_b, b"\0" * (h.size_b + 1))):
+        with dec._lock:
+            seg, decoders = dec._open(*link)
+            with pytest.raises(DecodeError):
+                dec._accept(payload, h, lambda *a: None, (seg, decoders, link), wrong)
+    with pytest.raises(DecodeError):  # a link other than the one opened
+        with dec._lock:
+            seg, decoders = dec._open(*link)
+            dec._accept(payload, h, lambda *a: None, (seg, decoders, (h.seq, h.parent, h.prior, not h.validity)))
+    assert dec.position == 1
+    assert StreamDecoder().decompress(small_stream[0]) and dec.decode(payload).hash == v2.payload_hash(payload)
 
 
 def test_the_stream_objects_accept_bytes_bytearray_and_memoryview(small_batches, small_stream):

@@ -203,8 +203,8 @@ class _Columns:
 def disassemble(txs, sender_ids, senders=None) -> tuple[bytes, tuple[bytes, ...]]:
     """Gather the fields of signed transactions ``txs`` (bytes-like) into the v1 streams.
 
-    ``sender_ids`` gives each transaction a sender label (any ints; equal labels = same sender) or is
-    ``None``. Returns ``(batch_chain_id_be, streams)``. Raises :class:`InputError` (or
+    ``sender_ids`` gives each transaction a sender label (any hashable values: ints, or the 20-byte senders
+    themselves; equal labels = same sender; ``None`` = unknown) or is ``None``. Returns ``(batch_chain_id_be, streams)``. Raises :class:`InputError` (or
     :class:`UnsupportedTransactionError`) naming the transaction's index.
 
     ``senders`` (one 20-byte address per transaction) selects the validity profile: the signatures are left
