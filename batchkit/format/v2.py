@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import threading
 import zlib
 from concurrent import futures
@@ -278,13 +279,17 @@ def _inflate(obj, body: bytes, size: int, offset: int, column: str) -> bytes:
     if max_output(body, offset, column) < size:
         raise DecodeError(f"blocks of {len(body)} bytes cannot hold {size} bytes of columns", offset=offset,
                           column=column)
-    try:
-        out = obj.decompress(body) if body else b""
-    except zstandard.ZstdError as exc:
-        raise DecodeError(f"corrupt zstd blocks: {exc}", offset=offset, column=column) from exc
+    out = _decompress(obj, body, column, offset) if body else b""
     if len(out) != size:
         raise DecodeError(f"{len(out)} bytes of columns, the header says {size}", offset=offset, column=column)
     return out
+
+
+def _decompress(obj, blocks: bytes, column: str, offset: int | None = None) -> bytes:
+    try:
+        return obj.decompress(blocks)
+    except zstandard.ZstdError as exc:
+        raise DecodeError(f"corrupt zstd blocks: {exc}", offset=offset, column=column) from exc
 
 
 class Decoder:
@@ -340,15 +345,15 @@ class Decoder:
         return seg, seg.ready_decoders()
 
     def _accept(self, buf: bytes, h: Header, check, opened=None,
-                inflated_b: tuple[bytes, bytes] | None = None) -> tuple[bytes, tuple[bytes, bytes]]:
+                inflated: tuple | None = None) -> tuple[bytes, tuple[bytes, bytes]]:
         """Inflate the sections of payload ``buf`` (header ``h``) with the segment's decompressors and give
         them and the payload's signatures to ``check``, which raises if they are wrong; then the payload is
         the decoder's head. Returns its hash and sections. Any error leaves the decoder as it was.
 
         The encoder's verification passes ``opened`` (what :meth:`_open` gave for ``h``'s link) and
-        ``inflated_b``: (blocks, what ``opened``'s section-b decompressor made of them) when it inflated
-        section b while building the payload; the payload's section b must then be exactly those blocks.
-        The caller holds the lock."""
+        ``inflated``: per section, None or (blocks, what ``opened``'s decompressor of that section made of
+        them) when it inflated the section while building the payload; the payload's section must then be
+        exactly those blocks. The caller holds the lock."""
         link = (h.seq, h.parent, h.prior, h.validity)
         seg, decoders, opened_link = opened if opened is not None else (*self._open(*link), link)
         try:
@@ -362,14 +367,18 @@ class Decoder:
             body_a = buf[pos:pos + h.len_a]
             body_b = buf[pos + h.len_a:pos + h.len_a + h.len_b]
             sigs = buf[pos + h.len_a + h.len_b:len(buf) - CRC_BYTES]
-            columns_a = _inflate(decoders[0], body_a, h.size_a, pos, "body_a")
-            if inflated_b is None:
-                columns_b = _inflate(decoders[1], body_b, h.size_b, pos + h.len_a, "body_b")
-            else:
-                fed, columns_b = inflated_b
-                if fed != body_b or len(columns_b) != h.size_b:
-                    raise DecodeError("section b is not the blocks inflated for it", offset=pos + h.len_a,
-                                      column="body_b")
+            columns = []
+            for i, (body, size, offset) in enumerate(((body_a, h.size_a, pos), (body_b, h.size_b, pos + h.len_a))):
+                column = ("body_a", "body_b")[i]
+                if inflated is None or inflated[i] is None:
+                    columns.append(_inflate(decoders[i], body, size, offset, column))
+                    continue
+                fed, out = inflated[i]
+                if fed != body or len(out) != size:
+                    raise DecodeError(f"section {'ab'[i]} is not the blocks inflated for it", offset=offset,
+                                      column=column)
+                columns.append(out)
+            columns_a, columns_b = columns
             check(columns_a, columns_b, sigs)
         except BaseException:
             if h.seq or opened is not None:
@@ -425,9 +434,11 @@ def _forget_pool() -> None:
 os.register_at_fork(after_in_child=_forget_pool)
 
 
-def _compress_block(obj, section: bytes) -> bytes:
-    """``section`` through compressor ``obj``, flushed to a block boundary (the frame stays open)."""
-    return obj.compress(section) + obj.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+def _compress_block(obj, section, flush: bool = True) -> bytes:
+    """``section`` through compressor ``obj``, flushed to a block boundary (the frame stays open) unless
+    ``flush`` is false (more of the section follows)."""
+    out = obj.compress(section)
+    return out + obj.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK) if flush else out
 
 
 def _strip_frame_header(out: bytes) -> bytes:
@@ -504,35 +515,62 @@ class Encoder:
             self._header_due[i] = False
         return out
 
-    def _bodies(self, raw_a: bytes, raw_b: bytes, meanwhile, inflater=None):
-        """(body_a, body_b, inflated_b) of both sections. When section b is large it is compressed on a
-        second thread (zstd does not hold the GIL) while this one compresses section a and runs
-        ``meanwhile()``; that thread then inflates its blocks with ``inflater`` (the verifier's section-b
-        decompressor, or None), and ``inflated_b`` is (blocks, their output), else None. The other thread
-        touches only those two zstd objects: an exception here (an interrupt too) leaves it no shared state."""
+    def _bodies(self, raw_a: bytes, raw_b: bytes, meanwhile, inflaters=None):
+        """(body_a, body_b, inflated) of both sections. When section b is large it is compressed on a second
+        thread (zstd does not hold the GIL) while this thread compresses section a, runs ``meanwhile()`` and
+        inflates with ``inflaters`` (the verifier's section decompressors, or None) section a and the blocks
+        of section b made so far; ``inflated`` is then, per section, (blocks, their output), else None.
+        The other thread touches only section b's compressor: an exception here (an interrupt too) leaves it
+        no shared state."""
         if len(raw_b) < PARALLEL_SECTION_BYTES:
             body_a, body_b = self._feed(0, raw_a), self._feed(1, raw_b)
             if meanwhile is not None:
                 meanwhile()
             return body_a, body_b, None
         obj, strip = self._compressors[1], self._header_due[1]
+        pieces: queue.SimpleQueue = queue.SimpleQueue()
 
-        def section_b():
-            out = _compress_block(obj, raw_b)
-            body = _strip_frame_header(out) if strip and out else out
-            return body, (body, _inflate(inflater, body, len(raw_b), 0, "body_b")) if inflater is not None else None
+        def section_b() -> None:
+            # Fed a block at a time (zstd's output does not depend on how its input is cut), so the blocks
+            # made so far can be inflated on the encoding thread while the next ones are compressed.
+            try:
+                view = memoryview(raw_b)
+                for start in range(0, len(view), BLOCK_MAX):
+                    out = _compress_block(obj, view[start:start + BLOCK_MAX], start + BLOCK_MAX >= len(view))
+                    if out:
+                        pieces.put(out)
+                pieces.put(None)
+            except BaseException as exc:  # re-raised on the encoding thread
+                pieces.put(exc)
 
-        work = _section_pool().submit(section_b)
-        try:
-            body_a = self._feed(0, raw_a)
-            if meanwhile is not None:
-                meanwhile()
-        finally:
-            futures.wait([work])
-        body_b, inflated = work.result()
+        _section_pool().submit(section_b)
+        body_a = self._feed(0, raw_a)
+        inflated_a = (body_a, _inflate(inflaters[0], body_a, len(raw_a), 0, "body_a")) if inflaters else None
+        if meanwhile is not None:
+            meanwhile()
+        made, columns, pending = [], [], b""
+        while (piece := pieces.get()) is not None:
+            if isinstance(piece, BaseException):
+                raise piece
+            if strip:
+                pending += piece
+                if len(pending) < len(FRAME_HEADER):
+                    continue
+                piece, strip = _strip_frame_header(pending), False
+            made.append(piece)
+            if inflaters and piece:
+                columns.append(_decompress(inflaters[1], piece, "body_b"))
+        if strip and pending:
+            raise VerificationError("zstd wrote a short frame header (a libzstd change?)")
+        body_b = b"".join(made)
         if body_b:
             self._header_due[1] = False
-        return body_a, body_b, inflated
+        if not inflaters:
+            return body_a, body_b, None
+        columns_b = b"".join(columns)
+        if max_output(body_b, 0, "body_b") < len(columns_b):
+            raise DecodeError("section b inflated past what its blocks can hold", column="body_b")
+        return body_a, body_b, (inflated_a, (body_b, columns_b))
 
     def _keyframe_due(self, expected_bodies: int) -> bool:
         return (not self._payloads or self._force_keyframe or len(self._payloads) >= self.keyframe_every
@@ -584,9 +622,9 @@ class Encoder:
                     if verifier is not None:
                         link = (0 if keyframe else len(self._payloads), parent, prior, self.validity)
                         opened = (*verifier._open(*link), link)
-                    body_a, body_b, inflated_b = self._bodies(
+                    body_a, body_b, inflated = self._bodies(
                         raw_a, raw_b, assembles_back if verifier is not None else None,
-                        opened[1][1] if opened is not None else None)
+                        opened[1] if opened is not None else None)
                     if keyframe:
                         link_bytes = bytes([FLAG_PRIORS | profile]) + b"\x00" + prior if prior is not None \
                             else bytes([profile]) + b"\x00"
@@ -601,7 +639,7 @@ class Encoder:
                         h = parse_header(payload)
                         if (h.n, h.chain) != (len(txs), chain):
                             raise VerificationError("the payload's header is not the batch's")
-                        digest = verifier._accept(payload, h, same_as_made, opened, inflated_b)[0]
+                        digest = verifier._accept(payload, h, same_as_made, opened, inflated)[0]
                 except DecodeError as exc:
                     if isinstance(exc, VerificationError):
                         raise
