@@ -13,8 +13,10 @@ with senders supplied, as a batcher that already knows them would run it.
 
 The transactions are cut once into batches of consecutive transactions, either of about ``batch_bytes`` raw
 bytes (:func:`batchkit.corpora.batches`) or so that each batch's ``batchkit-default`` payload fills
-``target_blobs`` blobs. Every format then encodes and decodes every batch on one core, each call timed with
-:func:`time.perf_counter`, and every batch must round-trip exactly (else :class:`VerificationError`).
+``target_blobs`` blobs. Every format then encodes and decodes every batch, each call timed with
+:func:`time.perf_counter` (wall clock: batchkit's encoders compress a bulk section of 64 KiB or more on a
+second thread, the other formats run on one), and every batch must round-trip exactly (else
+:class:`VerificationError`).
 
 Per format: payload bytes (each format's own framing included), ratio (raw bytes / payload bytes), bytes per
 transaction, blobs (per batch ``ceil(payload / blob_capacity)`` in that format's own blob packing;

@@ -121,7 +121,7 @@ def tradeoff_chart(rows_by_group: dict[str, list[dict]]) -> str:
               if v is not None] or [1.0]
         ax.set_xlim(min(xs) / 1.8, max(xs) * 2.5)
         ax.set_title(group, fontsize=11)
-        ax.set_xlabel("encode MB/s (one core, log)")
+        ax.set_xlabel("encode MB/s (wall clock, log)")
         ax.grid(True, which="both", alpha=0.3)
     axes[0][0].set_ylabel("payload bytes per transaction")
     fig.tight_layout()

@@ -89,7 +89,7 @@ def tradeoff_figure(results: list[dict], subtitle: str):
         ax.set_xlim(min(xs) / 2, max(xs) * 3)
         span = max(ys) - min(ys) or max(ys) * 0.1
         ax.set_ylim(min(ys) - 0.25 * span, max(ys) + 0.25 * span)
-        ax.set_xlabel("encode speed, MB/s of raw transactions (one core, log scale)")
+        ax.set_xlabel("encode speed, MB/s of raw transactions (wall clock, log scale)")
         ax.set_ylabel("payload bytes per tx (lower is better)")
         ax.set_title(group, fontsize=10)
         ax.grid(True, which="both", alpha=0.3)

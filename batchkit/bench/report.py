@@ -54,7 +54,8 @@ def render_meta(meta: dict) -> str:
         f"left out for every format, so all rows see the same batches: {left}",
         f"senders recovered once ({meta['recover_s']:.1f} s) and supplied to batchkit: its encode speed is "
         "measured with senders given",
-        f"one core, time.perf_counter, every batch round-trips; MB = 10^6 raw tx bytes"
+        f"wall clock (time.perf_counter; batchkit compresses a bulk section of 64 KiB or more on a second thread, "
+        "the other formats use one), every batch round-trips; MB = 10^6 raw tx bytes"
         + (f"; speeds: medians of {meta['repeats']} runs" if meta.get("repeats", 1) > 1 else ""),
         f"cost: blobs at base fee {meta['base_fee_gwei']:g} gwei"
         + (f" ({meta['fee_sources']['base_fee']})" if meta.get("fee_sources") else "")
