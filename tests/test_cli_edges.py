@@ -108,6 +108,15 @@ def test_help_texts():
         assert positionals and all(a.help for a in positionals), command
 
 
+def test_the_parser_built_for_one_command_reads_it_as_the_full_parser_does():
+    full = build_parser()
+    for command in full.subcommands:
+        one = build_parser(command)
+        assert one.format_help() == full.format_help()  # every command listed, with its help line
+        assert one.subcommands[command].format_help() == full.subcommands[command].format_help(), command
+        assert set(one.subcommands) == set(full.subcommands)
+
+
 def test_a_missing_payload_and_a_missing_input_get_one_wording(tmp_path, txs_file, capsys):
     missing = tmp_path / "missing.bk"
     messages = []
