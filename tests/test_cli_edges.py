@@ -115,6 +115,7 @@ def test_the_parser_built_for_one_command_reads_it_as_the_full_parser_does():
         assert one.format_help() == full.format_help()  # every command listed, with its help line
         assert one.subcommands[command].format_help() == full.subcommands[command].format_help(), command
         assert set(one.subcommands) == set(full.subcommands)
+    assert build_parser("").format_help() == full.format_help()  # --help, --version: no command's arguments
 
 
 def test_a_missing_payload_and_a_missing_input_get_one_wording(tmp_path, txs_file, capsys):

@@ -75,7 +75,7 @@ def _add_node_arguments(p: argparse.ArgumentParser) -> None:
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser of the command line. ``command``: only that subcommand gets its arguments (the others are
-    still listed, by name and help line), for a start that builds no more than it parses."""
+    still listed, by name and help line; ``""``: none does), for a start that builds no more than it parses."""
     parser = argparse.ArgumentParser(prog="batchkit", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"batchkit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -264,9 +264,10 @@ def _dask_arguments(p: argparse.ArgumentParser, what: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    # The top-level parser has no option that takes a value: a first argument naming a subcommand is the one
-    # parsed, so only its arguments are needed (anything else, --help or an error, gets the full parser).
-    parser = build_parser(argv[0] if argv and argv[0] in SUBCOMMANDS else None)
+    # No top-level option takes a value, so the first argument naming a subcommand is the subcommand parsed
+    # (before it: --help, --version or an error, which need no subcommand's arguments): only its arguments
+    # are built.
+    parser = build_parser(next((a for a in argv if a in SUBCOMMANDS), ""))
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # a mistyped flag: the subcommand's usage, not the top-level one
         parser.subcommands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
