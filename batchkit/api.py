@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from .coerce import parse_api_tx, parse_sender, sender_keys
-from .errors import DecodeError, InputError, UnsupportedVersionError, VerificationError
+from .errors import InputError, VerificationError
 from .format import v1, v2
+from .format.payload import decode_txs, payload_version
 from .format.validity import ValidityTx, check_profile, records
 from .senders import recover_sender, recover_senders
 
@@ -89,17 +90,6 @@ def compress(txs: Iterable, *, level: str | int = "default", senders: Sequence |
     return payload
 
 
-def payload_version(payload) -> int:
-    """The version byte of a payload (:class:`DecodeError` if it is not one)."""
-    try:
-        head = bytes(memoryview(payload)[:3])
-    except TypeError:
-        raise DecodeError(f"a payload must be bytes-like, not {type(payload).__name__}") from None
-    if len(head) < 3 or head[:2] != v1.MAGIC:
-        raise DecodeError("not a batchkit payload (bad magic)", offset=0, column="header")
-    return head[2]
-
-
 def decompress(payload) -> list:
     """Decode a payload into the raw signed transactions (``bytes``), in order; a validity-profile payload
     into :class:`ValidityTx` records ``(sender, unsigned)`` (``.signing_hash`` is keccak256 of ``unsigned``):
@@ -115,12 +105,7 @@ def decompress(payload) -> list:
         for one in payload:
             out += v1.decode(one).txs if payload_version(one) == 1 else decoder.decode(one).txs
         return out
-    version = payload_version(payload)
-    if version == 1:
-        return v1.decode(payload).txs
-    if version == 2:
-        return v2.decode(payload).txs
-    raise UnsupportedVersionError(f"unsupported version {version}", offset=2, column="header")
+    return decode_txs(payload)
 
 
 def verify(txs: Iterable, payload, *, senders: Sequence | None = None) -> None:

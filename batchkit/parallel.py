@@ -50,11 +50,10 @@ import os
 import weakref
 import signal
 import sys
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol, TypeVar
 
-if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
+if TYPE_CHECKING:  # concurrent.futures (with logging) is imported where an executor is made
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 from .errors import InputError
 
@@ -244,6 +243,7 @@ class ThreadExecutor(_PoolExecutor):
 
     def __init__(self, jobs: int):
         self.jobs = _check_jobs(jobs)
+        from concurrent.futures import ThreadPoolExecutor
         self._pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="batchkit")
 
 

@@ -15,9 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Union
 
-from sha3 import keccak_256 as _keccak_256
-
 from .errors import InputError, UnsupportedTransactionError
+from .keccak import keccak256
 
 LEGACY, ACCESS_LIST, DYNAMIC_FEE, BLOB, SET_CODE = 0x00, 0x01, 0x02, 0x03, 0x04
 SUPPORTED_TYPES = (LEGACY, ACCESS_LIST, DYNAMIC_FEE, BLOB, SET_CODE)
@@ -25,10 +24,6 @@ SUPPORTED_TYPES = (LEGACY, ACCESS_LIST, DYNAMIC_FEE, BLOB, SET_CODE)
 #: EIP-2681: nonces are below 2^64. Gas limits are 64-bit in every client.
 MAX_U64 = 2**64 - 1
 MAX_U256 = 2**256 - 1
-
-
-def keccak256(data: bytes) -> bytes:
-    return _keccak_256(data).digest()
 
 
 def _rlp():

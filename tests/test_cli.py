@@ -42,8 +42,8 @@ def test_compress_inspect_decompress_verify_round_trip(tmp_path, txs_file, gener
 
 def test_decompress_writes_the_lines_json_dumps_writes_chunk_by_chunk(tmp_path, generated_raws, monkeypatch,
                                                                       capsys):
-    from batchkit.cli import commands
-    monkeypatch.setattr(commands, "_RECORDS_PER_WRITE", 7)  # 150 txs: 22 chunks, the last one short
+    from batchkit.cli import decode
+    monkeypatch.setattr(decode, "_RECORDS_PER_WRITE", 7)  # 150 txs: 22 chunks, the last one short
     payload = tmp_path / "b.bk"
     payload.write_bytes(batchkit.compress(generated_raws[:150], recover=False))
     expected = "".join(json.dumps({"raw": "0x" + r.hex(), "hash": "0x" + keccak256(r).hex()}) + "\n"

@@ -108,6 +108,16 @@ def test_help_texts():
         assert positionals and all(a.help for a in positionals), command
 
 
+def test_the_parser_built_for_one_command_reads_it_as_the_full_parser_does():
+    full = build_parser()
+    for command in full.subcommands:
+        one = build_parser(command)
+        assert one.format_help() == full.format_help()  # every command listed, with its help line
+        assert one.subcommands[command].format_help() == full.subcommands[command].format_help(), command
+        assert set(one.subcommands) == set(full.subcommands)
+    assert build_parser("").format_help() == full.format_help()  # --help, --version: no command's arguments
+
+
 def test_a_missing_payload_and_a_missing_input_get_one_wording(tmp_path, txs_file, capsys):
     missing = tmp_path / "missing.bk"
     messages = []
@@ -234,6 +244,49 @@ def test_importing_the_cli_leaves_the_slow_modules_for_later():
             f"print(','.join(m for m in {SLOW_IMPORTS!r} if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+#: What ``batchkit decompress`` of a payload file or a stream directory must not import (issue 22): beyond
+#: the slow modules, the rest of the CLI (readers, sender recovery and the transaction model, the blob and
+#: cost modules, the other commands) and what only they use. A new process runs it for every call, and the
+#: decoders alone take a fraction of the interpreter's start to import.
+NOT_FOR_DECOMPRESS = SLOW_IMPORTS + (
+    "numpy", "coincurve", "eth_hash", "brotli", "socket", "concurrent.futures", "decimal",
+    "batchkit.api", "batchkit.tx", "batchkit.coerce", "batchkit.senders", "batchkit.parallel", "batchkit.readers",
+    "batchkit.builder", "batchkit.stream", "batchkit.many", "batchkit.l1.blob",
+    "batchkit.l1.blobstream", "batchkit.l1.cost", "batchkit.l1.prices", "batchkit.estimate", "batchkit.inspection",
+    "batchkit.progress", "batchkit.corpora", "batchkit.cli.commands", "batchkit.cli.derive", "batchkit.cli.post")
+
+
+def _imported_by(tmp_path: Path, *argv: str) -> set[str]:
+    """The modules a new ``python -m batchkit ARGV`` process imports beyond those of a bare interpreter (which
+    the environment decides: a ``.pth`` file may import anything)."""
+    listing = tmp_path / "modules.json"
+    code = ("import atexit, json, sys\n"
+            f"atexit.register(lambda: open({str(listing)!r}, 'w').write(json.dumps(sorted(sys.modules))))\n")
+    bare = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert bare.returncode == 0
+    before = set(json.loads(listing.read_text()))
+    run = code + f"import runpy\nsys.argv = ['batchkit', *{list(argv)!r}]\nrunpy.run_module('batchkit', run_name='__main__')\n"
+    proc = subprocess.run([sys.executable, "-c", run], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return set(json.loads(listing.read_text())) - before
+
+
+def test_decompress_imports_the_decoders_and_not_the_rest(tmp_path, generated_raws):
+    raws = generated_raws[:150]
+    payload, stream = tmp_path / "p.bk", tmp_path / "stream"
+    payload.write_bytes(batchkit.compress(raws))
+    assert main(["compress", str(_jsonl(tmp_path / "txs.jsonl", raws)), "--stream", "--batch-bytes", "20000",
+                 "-o", str(stream)]) == 0
+    assert len(list(stream.glob("*.bk"))) > 1
+    want = "".join(json.dumps({"raw": "0x" + r.hex(), "hash": "0x" + keccak256(r).hex()}) + "\n" for r in raws)
+    for source in (payload, stream):
+        out = tmp_path / f"{source.name}.jsonl"
+        modules = _imported_by(tmp_path, "decompress", str(source), "-o", str(out))
+        assert out.read_text() == want
+        assert {"batchkit.format.v2", "batchkit.cli.decode", "zstandard"} <= modules  # what it did use
+        assert sorted(modules & set(NOT_FOR_DECOMPRESS)) == [], source.name
 
 
 def test_compress_and_decompress_run_without_the_slow_modules(tmp_path, txs_file):

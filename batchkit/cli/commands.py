@@ -1,5 +1,6 @@
 """The commands of ``batchkit``: one function per subcommand, taking the parsed arguments and returning the
-exit status. Errors propagate to :func:`batchkit.cli.main.main`, which reports them once."""
+exit status (``decompress`` is in :mod:`.decode`, which imports only the decoders; ``derive`` and ``post`` in
+their own modules). Errors propagate to :func:`batchkit.cli.main.main`, which reports them once."""
 
 from __future__ import annotations
 
@@ -10,18 +11,17 @@ import socket
 import sys
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from binascii import hexlify
 from pathlib import Path
 
 from ..l1 import cost
-from ..api import compress, decompress, validity_senders, verify
+from ..api import compress, validity_senders, verify
 from ..l1.blob import write_blob_dir
 from ..l1.blobstream import BlobStreamEncoder, StreamDirWriter, read_stream_dir
 from ..l1.blobstream import is_stream_dir as is_blob_stream_dir
 from ..builder import BatchBuilder
 from ..l1.calldata import frame
 from ..corpora import batches
-from ..errors import DecodeError, FileError, InputError, VerificationError
+from ..errors import FileError, InputError, VerificationError
 from ..estimate import estimate
 from ..format._backend import core
 from ..format.v2 import Decoder as V2Decoder
@@ -40,9 +40,9 @@ from ..stream import KEYFRAME_EVERY, ParentMismatchError, StreamDecoder, StreamE
 from ..l1.prices import BENCH_BLOB_BASE_FEE, ESTIMATE_BLOB_BASE_FEE
 from ..l1.prices import resolve as resolve_prices
 from ..corpora import shared_corpora_dir
-from .output import check_output_file, plural, refuse_binary_to_terminal
+from .output import EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, check_output_file, plural, refuse_binary_to_terminal
 from .payloads import (is_payload_stream_dir, is_stream, payload_parts, read_file, read_posted, read_stream_tail,
-                       stream_files, stream_transactions)
+                       stream_files)
 
 #: Raw transaction bytes per payload of ``compress --stream`` unless ``--batch-bytes`` says (about one blob
 #: of payload at ``default`` on recent mainnet data with history).
@@ -59,7 +59,6 @@ BLOB_STREAM_KEYFRAME_EVERY = 32
 #: nothing for payloads that do not fill their blobs, so the choice is latency against size.
 BLOB_STREAM_TARGET_BLOBS = 6
 
-EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 #: Keyframe interval of ``compress --blob-stream`` (v2 payloads with history). zstd's history is its 8 MiB
 #: window, which 32 one-blob payloads cover (on recent mainnet: 16% smaller than independent payloads, 2.7%
 #: smaller than a keyframe every 16, the same as every 128); the encoder holds one segment's columns (about
@@ -71,10 +70,6 @@ DEFAULT_STREAM_KEYFRAME_EVERY = 32
 #: compress better (on recent mainnet, 6-blob payloads are 11% smaller than 1-blob ones); a stream pays
 #: nothing for payloads that do not fill their blobs, so the choice is latency against size.
 DEFAULT_STREAM_TARGET_BLOBS = 6
-
-#: ``decompress`` writes its JSONL this many transactions at a time (memory stays a chunk, not the batch).
-_RECORDS_PER_WRITE = 4096
-
 
 # --- input: a file or a node ------------------------------------------------------------------------------
 
@@ -615,76 +610,6 @@ def _stream_serial(enc: StreamEncoder, raws: list[bytes], senders, batch_bytes: 
         part = senders[start:start + len(batch)] if senders is not None else None
         start += len(batch)
         yield enc.compress(batch, part, recover=False)
-
-
-def cmd_decompress(args) -> int:
-    if is_payload_stream_dir(args.input) and not args.raw_blobs:
-        return _decompress_stream(args)
-    check_output_file(args.output)
-    parts = None if args.raw_blobs else payload_parts(args.input)
-    if parts is not None:  # compress --target-blobs: independent payloads, decoded in order
-        batches = (decompress(read_posted(name)) for name in parts)
-    elif is_stream(args.input) and not args.raw_blobs:
-        batches = stream_transactions(args.input)
-    else:
-        batches = [decompress(read_posted(args.input, raw_blobs=args.raw_blobs))]
-    with atomic_output(args.output, binary=True) as f:
-        for txs in batches:
-            for start in range(0, len(txs), _RECORDS_PER_WRITE):
-                write_all(f, jsonl_records(txs[start:start + _RECORDS_PER_WRITE]))
-    return EXIT_OK
-
-
-def _decompress_stream(args) -> int:
-    """A stream directory, in order. Payloads before the first keyframe cannot be decoded (their history is
-    not there): they are counted and reported, and decoding starts at the keyframe."""
-    files = stream_files(Path(args.input))
-    dec = StreamDecoder()
-    skipped: list[tuple[str, str]] = []
-    txs: list = []
-    for name in files:
-        payload = read_file(str(name))
-        try:
-            txs += dec.decompress(payload)
-        except ParentMismatchError as exc:
-            if dec.head is not None:
-                raise DecodeError(f"{name}: {exc}") from exc
-            skipped.append((name.name, exc.reason))
-        except DecodeError as exc:
-            raise DecodeError(f"{name}: {exc}") from exc
-    if skipped:
-        print(f"batchkit: {len(skipped)} of {len(files)} payloads could not be decoded: the stream starts after "
-              f"their keyframe ({skipped[0][0]} .. {skipped[-1][0]}; first: {skipped[0][1]})", file=sys.stderr)
-    if len(skipped) == len(files):
-        raise DecodeError("no payload of the stream could be decoded: it holds no keyframe")
-    with atomic_output(args.output, binary=True) as f:
-        for start in range(0, len(txs), _RECORDS_PER_WRITE):
-            write_all(f, jsonl_records(txs[start:start + _RECORDS_PER_WRITE]))
-    print(f"{plural(len(files) - len(skipped), 'payload')}, {plural(len(txs), 'transaction')}", file=sys.stderr)
-    return EXIT_OK
-
-
-def write_all(f, data: bytes) -> None:
-    """``f.write(data)``, all of it: a blocking write into a pipe whose reader went away returns the part the
-    pipe took (without an error) and only the next write fails, so keep writing until it does."""
-    view = memoryview(data)
-    while view:
-        n = f.write(view)
-        if not n:  # a blocking stream never takes nothing: do not spin
-            raise BrokenPipeError("the output takes no more bytes")
-        view = view[n:]
-
-
-def jsonl_records(raws: list) -> bytes:
-    """One JSONL record ``{"raw": "0x...", "hash": "0x..."}`` per transaction, byte for byte what
-    ``json.dumps`` writes for it: hex digits need no escaping, so the line is formatted directly. A
-    validity-profile record (no signature: no signed bytes, no transaction hash) is
-    ``{"sender": "0x...", "unsigned": "0x...", "signing_hash": "0x..."}``."""
-    return b"".join([b'{"raw": "0x%s", "hash": "0x%s"}\n' % (hexlify(raw), hexlify(keccak256(raw)))
-                     if type(raw) is bytes else
-                     b'{"sender": "0x%s", "unsigned": "0x%s", "signing_hash": "0x%s"}\n'
-                     % (hexlify(raw.sender), hexlify(raw.unsigned), hexlify(keccak256(raw.unsigned)))
-                     for raw in raws])
 
 
 def cmd_verify(args) -> int:

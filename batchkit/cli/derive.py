@@ -24,13 +24,12 @@ from .output import plural
 EXIT_OK = 0
 
 
-def add_derive_parser(sub) -> None:
-    p = sub.add_parser("derive", help="the rollup's transactions read back from L1 (batcher -> inbox, blobs "
-                                      "from a beacon node) -> JSONL",
-                       description="Read L1 blocks in order, keep the batcher's transactions to the inbox, fetch "
-                                   "their blobs from the beacon node (each checked against its versioned hash), "
-                                   "decode the blob stream, calldata frames and the v2 stream, and write each L2 "
-                                   "transaction with its L1 origin. Hostile or broken data is skipped and counted.")
+def add_derive_arguments(p: argparse.ArgumentParser) -> None:
+    """The description and arguments of the ``derive`` subcommand's parser ``p``."""
+    p.description = ("Read L1 blocks in order, keep the batcher's transactions to the inbox, fetch their blobs "
+                     "from the beacon node (each checked against its versioned hash), decode the blob stream, "
+                     "calldata frames and the v2 stream, and write each L2 transaction with its L1 origin. "
+                     "Hostile or broken data is skipped and counted.")
     p.add_argument("--l1", required=True, metavar="URL", help="JSON-RPC endpoint of the L1 node")
     p.add_argument("--beacon", metavar="URL", help="beacon API endpoint (default: the --l1 URL, as anvil serves both)")
     p.add_argument("--inbox", required=True, metavar="ADDR", help="the inbox address the batcher posts to")

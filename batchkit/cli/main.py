@@ -7,20 +7,14 @@ Errors are caught once, here: one line on stderr, a non-zero exit (2 for bad inp
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from typing import Callable
 
 from .._version import __version__
 from ..errors import BatchkitError
-from ..l1.prices import BENCH_BLOB_BASE_FEE, DEFAULT_BASE_FEE, ESTIMATE_BLOB_BASE_FEE
-from ..parallel import default_jobs, stop_all_pools
-from ..readers.node import DEFAULT_BLOCKS_PER_REQUEST, DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_TIMEOUT
-from .commands import (EXIT_ERROR, cmd_bench, cmd_compress, cmd_decompress, cmd_estimate, cmd_inspect,
-                       cmd_verify)
-from .derive import add_derive_parser, cmd_derive
-from .output import EXIT_BROKEN_PIPE, silence_stdout
+from .output import EXIT_BROKEN_PIPE, EXIT_ERROR, silence_stdout
 from .signals import catch_signals, interrupted
-from .post import add_post_parser, cmd_post
 
 DESCRIPTION = ("Batches of signed Ethereum transactions into the smallest L1 payloads (calldata, EIP-4844 "
                "blobs), and back.")
@@ -31,19 +25,38 @@ POSTED = ("a payload file, - for stdin, a blob directory (compress --to blobs), 
 LEVEL_HELP = ("compression level: fast (zstd 3), default (zstd 9 on the small streams, 7 on the bulk ones), max "
               "(zstd 19), or a zstd level 1-22 (default: default)")
 
-COMMANDS: dict[str, Callable] = {
-    "compress": cmd_compress,
-    "decompress": cmd_decompress,
-    "verify": cmd_verify,
-    "inspect": cmd_inspect,
-    "estimate": cmd_estimate,
-    "bench": cmd_bench,
-    "derive": cmd_derive,
-    "post": cmd_post,
+#: Each subcommand: its line in the top-level help, the function that runs it and the one that adds its
+#: arguments (``module:function``, a module of this package). A command's module, and whatever the help texts
+#: of its arguments need, are imported only when it is the one run (or the full parser is built): a new
+#: process decoding one payload imports the decoder, not the readers, node clients and bench.
+SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
+    "compress": ("transactions (JSONL, hex lines, JSON-RPC blocks, Parquet, a node) -> payload",
+                 "commands:cmd_compress", "main:_compress_arguments"),
+    "decompress": ("payload (file, -, blob directory, calldata frames, a blob stream or a stream directory) -> "
+                   "JSONL", "decode:cmd_decompress", "main:_decompress_arguments"),
+    "verify": ("check that PAYLOAD decodes to exactly the transactions of INPUT",
+               "commands:cmd_verify", "main:_verify_arguments"),
+    "inspect": ("header, per-column sizes and bytes per transaction of a payload",
+                "commands:cmd_inspect", "main:_inspect_arguments"),
+    "estimate": ("what posting the batch costs, as calldata and as blobs",
+                 "commands:cmd_estimate", "main:_estimate_arguments"),
+    "bench": ("batchkit against today's production formats on the same batches",
+              "commands:cmd_bench", "main:_bench_arguments"),
+    "derive": ("the rollup's transactions read back from L1 (batcher -> inbox, blobs from a beacon node) -> JSONL",
+               "derive:cmd_derive", "derive:add_derive_arguments"),
+    "post": ("post transactions to an L1 inbox as blob or calldata transactions",
+             "post:cmd_post", "main:_post_arguments"),
 }
 
 
+def _function(where: str) -> Callable:
+    """The function named by ``module:function`` (a module of this package), imported now."""
+    module, name = where.split(":")
+    return getattr(importlib.import_module(f".{module}", __package__), name)
+
+
 def _add_node_arguments(p: argparse.ArgumentParser) -> None:
+    from ..readers.node import DEFAULT_BLOCKS_PER_REQUEST, DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_TIMEOUT
     g = p.add_argument_group("reading from a node (instead of a file)")
     g.add_argument("--rpc", metavar="URL", help="JSON-RPC endpoint of a node (http://, https://, or host:port for "
                                                 "http); default with --blocks: $ETH_RPC_URL")
@@ -60,12 +73,23 @@ def _add_node_arguments(p: argparse.ArgumentParser) -> None:
                         f"retried {DEFAULT_RETRIES} times")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of the command line. ``command``: only that subcommand gets its arguments (the others are
+    still listed, by name and help line; ``""``: none does), for a start that builds no more than it parses."""
     parser = argparse.ArgumentParser(prog="batchkit", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"batchkit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    for name, (help_line, _, add_arguments) in SUBCOMMANDS.items():
+        p = sub.add_parser(name, help=help_line)
+        if command is None or command == name:
+            _function(add_arguments)(p)
+    parser.subcommands = sub.choices
+    for p in (parser, *sub.choices.values()):
+        p.allow_abbrev = False  # a shortened or mistyped flag is an error, never taken as the flag it starts
+    return parser
 
-    p = sub.add_parser("compress", help="transactions (JSONL, hex lines, JSON-RPC blocks, Parquet, a node) -> payload")
+
+def _compress_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("input", nargs="?", help="input file, or - for stdin (or --rpc URL --blocks A:B); with "
                                             "--target-blobs also a directory of partitions (each file cut "
                                             "alone into PREFIX.<file stem>.000, ...)")
@@ -110,11 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     _dask_arguments(p, "the partitions of a directory (--target-blobs), or the segments of --stream")
     p.add_argument("--force", action="store_true", help="write a binary payload to stdout even if it is a terminal")
 
-    p = sub.add_parser("decompress", help="payload (file, -, blob directory, calldata frames, a blob stream or a "
-                                          "stream directory) -> JSONL",
-                       description="Decode a payload back into its signed transactions, one JSONL line each "
-                                   "(raw and hash), in order. INPUT is " + POSTED + "; blobs are checked "
-                                   "against the versioned hashes of their manifest.")
+
+def _decompress_arguments(p: argparse.ArgumentParser) -> None:
+    p.description = ("Decode a payload back into its signed transactions, one JSONL line each (raw and hash), in "
+                     "order. INPUT is " + POSTED + "; blobs are checked against the versioned hashes of their "
+                     "manifest.")
     p.add_argument("input", help=POSTED + "; or the payloads PREFIX.000, PREFIX.001, ... of compress "
                                           "--target-blobs -o PREFIX, given as PREFIX")
     p.add_argument("-o", "--output", help="output JSONL (default stdout)")
@@ -122,17 +146,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="INPUT is a raw blob file, or a directory of blob-*.bin files without manifest.json: "
                         "decode them in name order (no versioned hash to check them against)")
 
-    p = sub.add_parser("verify", help="check that PAYLOAD decodes to exactly the transactions of INPUT")
+
+def _verify_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("input", help="the transactions (JSONL, hex lines, JSON-RPC blocks, Parquet), or - for stdin")
     p.add_argument("payload", help=POSTED)
     p.add_argument("--skip-unsupported", action="store_true",
                    help="leave out transactions of types batchkit does not carry, as compress did")
 
-    p = sub.add_parser("inspect", help="header, per-column sizes and bytes per transaction of a payload")
+
+def _inspect_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("payload", help=POSTED)
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
-    p = sub.add_parser("estimate", help="what posting the batch costs, as calldata and as blobs")
+
+def _estimate_arguments(p: argparse.ArgumentParser) -> None:
+    from ..l1.prices import DEFAULT_BASE_FEE, ESTIMATE_BLOB_BASE_FEE
     p.add_argument("input", nargs="?", help="transactions (as for compress) or a payload; - for stdin "
                                             "(or --rpc URL --blocks A:B)")
     p.add_argument("--level", default="default", type=_level, help=LEVEL_HELP)
@@ -158,7 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     _add_node_arguments(p)
 
-    p = sub.add_parser("bench", help="batchkit against today's production formats on the same batches")
+
+def _bench_arguments(p: argparse.ArgumentParser) -> None:
+    from ..l1.prices import BENCH_BLOB_BASE_FEE, DEFAULT_BASE_FEE
     p.add_argument("corpus", nargs="*", help="JSONL / JSON-RPC / Parquet files, or --rpc URL --blocks A:B "
                                              "(default: ../shared/corpora/ethereum-mainnet-recent.jsonl, the corpus the "
                                              "shipped prior was not trained on; else a generated corpus)")
@@ -181,12 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
     _jobs_argument(p, "processes running the formats side by side (each call still timed alone)")
     _dask_arguments(p, "every format over chunks of 128 batches (the stream rows: one segment each)")
     _add_node_arguments(p)
-    add_derive_parser(sub)
-    add_post_parser(sub, _add_node_arguments)
-    parser.subcommands = sub.choices
-    for p in (parser, *sub.choices.values()):
-        p.allow_abbrev = False  # a shortened or mistyped flag is an error, never taken as the flag it starts
-    return parser
+
+
+def _post_arguments(p: argparse.ArgumentParser) -> None:
+    from .post import add_post_arguments
+    add_post_arguments(p, _add_node_arguments)
 
 
 def _jobs(text: str) -> int:
@@ -221,6 +250,7 @@ def _positive_float(text: str) -> float:
 
 
 def _jobs_argument(p: argparse.ArgumentParser, what: str) -> None:
+    from ..parallel import default_jobs
     p.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
                    help=f"{what}; default: the cores ({default_jobs()})")
 
@@ -233,13 +263,17 @@ def _dask_arguments(p: argparse.ArgumentParser, what: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # No top-level option takes a value, so the first argument naming a subcommand is the subcommand parsed
+    # (before it: --help, --version or an error, which need no subcommand's arguments): only its arguments
+    # are built.
+    parser = build_parser(next((a for a in argv if a in SUBCOMMANDS), ""))
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # a mistyped flag: the subcommand's usage, not the top-level one
         parser.subcommands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     restore = catch_signals()
     try:
-        return COMMANDS[args.command](args)
+        return _function(SUBCOMMANDS[args.command][1])(args)
     except BrokenPipeError:  # the reader of stdout is done (``| head``): stop quietly, as cat does
         silence_stdout()
         return EXIT_BROKEN_PIPE
@@ -247,7 +281,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"batchkit: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt as exc:  # SIGINT or SIGTERM (.signals): one line, 130 or 143
-        stop_all_pools()
+        parallel = sys.modules.get("batchkit.parallel")
+        if parallel is not None:  # not imported: no pool was started
+            parallel.stop_all_pools()
         return interrupted(exc)
     finally:
         restore()

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from ..errors import InputError
 
+#: Exit statuses: done, ``verify`` found a difference, an error (bad input or usage).
+EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 #: Exit status after the reader of stdout went away: that of a process killed by SIGPIPE, as ``cat`` gives.
 EXIT_BROKEN_PIPE = 128 + 13
 

@@ -1,7 +1,10 @@
 """Reading a payload in any of its posting forms, for every command that takes one: a payload file or stdin,
 a directory of blobs written by ``compress --to blobs``, or calldata frames written by ``compress --to
 calldata`` (PREFIX, or PREFIX.000, PREFIX.001, ... when split); and the payloads of a blob stream directory
-(``compress --to blobs --blob-stream``) or of a payload stream directory (``compress --stream``), in order."""
+(``compress --to blobs --blob-stream``) or of a payload stream directory (``compress --stream``), in order.
+
+The blob modules (:mod:`batchkit.l1.blob`, :mod:`batchkit.l1.blobstream`) are imported when a blob directory
+or blob stream is met: ``decompress`` of a payload file or a stream directory never needs them."""
 
 from __future__ import annotations
 
@@ -9,10 +12,8 @@ from pathlib import Path
 from typing import Iterator
 
 from ..l1 import calldata
-from ..api import payload_version
-from ..l1.blob import BLOB_SIZE, MANIFEST_NAME, decode_blobs, read_blob_dir
-from ..l1.blobstream import is_stream_dir as is_blob_stream_dir, read_stream_dir
 from ..format import v1, v2
+from ..format.payload import payload_version
 from ..errors import DecodeError, InputError, LimitExceededError
 from ..files import read_bounded
 from ..limits import MAX_PAYLOAD_BYTES
@@ -55,6 +56,7 @@ def read_raw_blobs(path: str) -> bytes:
     """The payload of raw blob files without a manifest: one blob file, or every ``blob-*.bin`` of a directory
     in name order. No versioned hash is checked (there is none to check against); the blobs are decoded
     strictly."""
+    from ..l1.blob import BLOB_SIZE, decode_blobs
     p = Path(path)
     files = _blob_files(p) if p.is_dir() else [p]
     if not files:
@@ -71,6 +73,7 @@ def _peek(path: str, n: int = 16) -> bytes:
 
 
 def _not_a_payload(path: str, head: bytes, size: int) -> InputError:
+    from ..l1.blob import BLOB_SIZE
     if size == BLOB_SIZE:
         return InputError(f"{path} is a raw blob ({BLOB_SIZE} bytes), not a payload: decode the blob directory "
                           "(with its manifest.json), or pass --raw-blobs to decode the blob without a versioned "
@@ -105,6 +108,8 @@ def read_posted(path: str, limit: int = MAX_PAYLOAD_BYTES, what: str = "payload 
     if raw_blobs:
         return read_raw_blobs(path)
     if path != "-" and Path(path).is_dir():
+        from ..l1.blob import MANIFEST_NAME, read_blob_dir
+        from ..l1.blobstream import is_stream_dir as is_blob_stream_dir
         if is_blob_stream_dir(path):
             raise InputError(f"{path} is a blob stream of several payloads: this command reads one payload")
         if not (Path(path) / MANIFEST_NAME).exists():
@@ -130,12 +135,16 @@ def read_posted(path: str, limit: int = MAX_PAYLOAD_BYTES, what: str = "payload 
 
 def is_stream(path: str) -> bool:
     """Whether ``path`` is a blob stream directory."""
-    return path != "-" and Path(path).is_dir() and is_blob_stream_dir(path)
+    if path == "-" or not Path(path).is_dir():
+        return False
+    from ..l1.blobstream import is_stream_dir as is_blob_stream_dir
+    return is_blob_stream_dir(path)
 
 
 def stream_transactions(path: str) -> Iterator[list[bytes]]:
     """The transactions of each payload of the blob stream directory ``path``, in order, one payload at a
     time (v1 payloads decode alone; v2 payloads in order, each after its parent)."""
+    from ..l1.blobstream import read_stream_dir
     decoder = v2.Decoder()
     for carried in read_stream_dir(path):
         try:

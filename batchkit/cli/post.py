@@ -11,13 +11,12 @@ import sys
 from ..errors import InputError
 
 
-def add_post_parser(sub, add_node_arguments) -> None:
-    p = sub.add_parser("post", help="post transactions to an L1 inbox as blob or calldata transactions",
-                       description="Post the transactions of INPUT (as for compress, or --rpc URL --blocks A:B) "
-                                   "to --inbox on the L1 node --l1, as one v2 stream in a blob stream "
-                                   "(--da blobs), calldata frames (--da calldata) or the cheaper of the two "
-                                   "(--da auto). What the chain already holds from this account is found and "
-                                   "skipped: rerun the same command after a crash.")
+def add_post_arguments(p, add_node_arguments) -> None:
+    """The description and arguments of the ``post`` subcommand's parser ``p``."""
+    p.description = ("Post the transactions of INPUT (as for compress, or --rpc URL --blocks A:B) to --inbox on "
+                     "the L1 node --l1, as one v2 stream in a blob stream (--da blobs), calldata frames (--da "
+                     "calldata) or the cheaper of the two (--da auto). What the chain already holds from this "
+                     "account is found and skipped: rerun the same command after a crash.")
     p.add_argument("input", nargs="?", help="transactions file, or - for stdin (or --rpc URL --blocks A:B)")
     p.add_argument("--l1", required=True, metavar="URL", help="JSON-RPC endpoint of the L1 node")
     p.add_argument("--inbox", required=True, metavar="ADDR", help="the address the batches are sent to")
@@ -156,4 +155,4 @@ def cmd_post(args) -> int:
     return 0
 
 
-__all__ = ["add_post_parser", "cmd_post"]
+__all__ = ["add_post_arguments", "cmd_post"]

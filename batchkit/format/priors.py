@@ -80,9 +80,10 @@ def _parse(blob: bytes, ident: bytes) -> Prior:
     if blob[:4] != _MAGIC or len(blob) < 12:
         raise ValueError("not a batchkit prior file")
     la = int.from_bytes(blob[4:8], "little")
-    a = blob[8:8 + la]
+    view = memoryview(blob)  # the dictionaries copy their bytes: slicing the view copies nothing more
+    a = view[8:8 + la]
     lb = int.from_bytes(blob[8 + la:12 + la], "little")
-    b = blob[12 + la:]
+    b = view[12 + la:]
     if len(a) != la or len(b) != lb:
         raise ValueError("truncated batchkit prior file")
     raw = zstandard.DICT_TYPE_RAWCONTENT

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Sequence
 
-from ..tx import keccak256
+from ..keccak import keccak256
 from ._backend import core
 
 #: The profiles of the format: ``full`` (signed transactions, byte for byte) and ``validity``.
