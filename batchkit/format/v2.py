@@ -43,7 +43,6 @@ import os
 import queue
 import threading
 import zlib
-from concurrent import futures
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -413,11 +412,13 @@ def decode(payload) -> Decoded:
 # --- encoding ---------------------------------------------------------------------------------------------
 
 _pool_lock = threading.Lock()
-_pool: futures.ThreadPoolExecutor | None = None
+_pool = None
 
 
-def _section_pool() -> futures.ThreadPoolExecutor:
-    """The threads section b is compressed on (idle ones cost nothing; a thread per payload costs 0.1 ms)."""
+def _section_pool():
+    """The threads section b is compressed on (idle ones cost nothing; a thread per payload costs 0.1 ms).
+    Made on first use: a process that only decodes does not import concurrent.futures."""
+    from concurrent import futures
     global _pool
     with _pool_lock:
         if _pool is None:
