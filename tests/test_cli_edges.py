@@ -298,3 +298,42 @@ def test_compress_and_decompress_run_without_the_slow_modules(tmp_path, txs_file
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     # compress reads JSON Lines (orjson) and may start a process pool (sender recovery of a large input)
     assert set(out.stdout.strip().splitlines()[-1].split(",")) <= {"", "multiprocessing", "orjson"}
+
+
+@pytest.mark.parametrize("per_write", [1, 7, 10_000])
+def test_decompress_writes_its_records_behind_in_order_byte_for_byte(monkeypatch, tmp_path, generated_raws,
+                                                                    per_write):
+    # The JSONL is written a chunk at a time on a second thread while the next chunk is built: chunked or
+    # not, the file is the records in order, and what `decompress -` writes to stdout (one thread).
+    from batchkit.cli import decode
+    monkeypatch.setattr(decode, "_RECORDS_PER_WRITE", per_write)
+    with open(tmp_path / "out.jsonl", "wb") as f:
+        decode._write_records(f, generated_raws[:60])
+    assert (tmp_path / "out.jsonl").read_bytes() == decode.jsonl_records(generated_raws[:60])
+    lines = (tmp_path / "out.jsonl").read_bytes().splitlines()
+    assert [json.loads(line)["hash"] for line in lines] == ["0x" + keccak256(r).hex() for r in generated_raws[:60]]
+
+
+def test_a_write_that_fails_behind_is_raised_and_nothing_is_written_after_it(tmp_path):
+    from batchkit.cli.decode import WriteBehind
+
+    class Disk:
+        def __init__(self):
+            self.got = []
+
+        def write(self, data):
+            if len(self.got) == 1:
+                raise OSError(28, "No space left on device")
+            self.got.append(bytes(data))
+            return len(data)
+
+    disk = Disk()
+    writer = WriteBehind(disk)
+    writer.write(b"one")
+    writer.write(b"two")  # fails on the writer's thread
+    with pytest.raises(OSError, match="No space"):
+        writer.write(b"three")
+    writer.close()
+    assert disk.got == [b"one"]
+    writer.write(b"x")
+    writer.abandon()  # waits; an error the caller does not need is dropped

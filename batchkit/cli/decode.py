@@ -9,6 +9,7 @@ its time on a payload of a few megabytes.
 from __future__ import annotations
 
 import sys
+import threading
 from binascii import hexlify
 from pathlib import Path
 
@@ -71,8 +72,64 @@ def _decompress_stream(args) -> int:
 
 
 def _write_records(f, txs: list) -> None:
-    for start in range(0, len(txs), _RECORDS_PER_WRITE):
-        write_all(f, jsonl_records(txs[start:start + _RECORDS_PER_WRITE]))
+    chunks = (jsonl_records(txs[start:start + _RECORDS_PER_WRITE])
+              for start in range(0, len(txs), _RECORDS_PER_WRITE))
+    if f is sys.stdout.buffer or len(txs) <= _RECORDS_PER_WRITE:
+        for chunk in chunks:
+            write_all(f, chunk)
+        return
+    writer = WriteBehind(f)
+    try:
+        for chunk in chunks:
+            writer.write(chunk)
+    except BaseException:
+        writer.abandon()
+        raise
+    writer.close()
+
+
+class WriteBehind:
+    """Writes each chunk to file ``f`` on a second thread while the caller builds the next one (a write
+    releases the GIL): at most the chunk being written and the one being built are held, and the chunks reach
+    the file in order. For files only: a write to stdout may block as long as its reader waits, and a thread
+    blocked there would keep the interpreter from closing stdout."""
+
+    def __init__(self, f):
+        self._f = f
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def write(self, data: bytes) -> None:
+        """Queue ``data`` after the previous chunk; raises the error a previous write met."""
+        self._join()
+        self._thread = threading.Thread(target=self._run, args=(data,), name="batchkit-writer", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Wait for the last chunk; raises the error a write met."""
+        self._join()
+
+    def abandon(self) -> None:
+        """Wait for the chunk being written (the file is then the caller's again); its error, if any, is
+        dropped: the caller is already raising another."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self._error = None
+
+    def _run(self, data: bytes) -> None:
+        try:
+            write_all(self._f, data)
+        except BaseException as exc:  # raised on the caller's thread
+            self._error = exc
+
+    def _join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
 
 
 def write_all(f, data: bytes) -> None:
