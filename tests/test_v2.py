@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 import zlib
 
 import pytest
@@ -476,3 +479,27 @@ def test_prior_tables_are_per_level_so_bytes_do_not_depend_on_what_ran_before():
     outs = {subprocess.run([sys.executable, "-c", code, arg], capture_output=True, text=True, check=True).stdout
             for arg in ("alone", "first6")}
     assert len(outs) == 1
+
+
+def test_a_forked_child_compresses_on_threads_of_its_own(monkeypatch, small_batches, small_stream):
+    # A forked child has none of its parent's threads: the section pool it inherits is forgotten (else the
+    # child's section b would wait for a thread that does not exist).
+    monkeypatch.setattr(v2, "PARALLEL_SECTION_BYTES", 0)
+    StreamEncoder("fast", keyframe_every=4).compress(*small_batches[0])  # the parent's pool exists now
+    pid = os.fork()
+    if pid == 0:  # the child: exit status 0 when it makes the same stream
+        try:
+            enc = StreamEncoder("fast", keyframe_every=4)
+            os._exit(0 if [enc.compress(*b) for b in small_batches[:3]] == small_stream[:3] else 1)
+        except BaseException:
+            os._exit(2)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked child hung compressing section b")
