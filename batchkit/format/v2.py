@@ -642,8 +642,6 @@ class Encoder:
                             raise VerificationError("the payload's header is not the batch's")
                         digest = verifier._accept(payload, h, same_as_made, opened, inflated)[0]
                 except DecodeError as exc:
-                    if isinstance(exc, VerificationError):
-                        raise
                     raise VerificationError(f"the payload does not decode: {exc}") from exc
             except BaseException:
                 if opened is not None:
