@@ -1,5 +1,6 @@
-"""Helpers shared by the fuzz targets: the repository on sys.path, and the fuzz input format of
-``fuzz_assemble_diff`` (a header and 20 length-prefixed streams)."""
+"""Helpers shared by the fuzz targets: the repository on sys.path, the fuzz input format of
+``fuzz_assemble_diff`` (a header and 20 length-prefixed streams), and the blob cutting of the blob stream
+targets."""
 
 from __future__ import annotations
 
@@ -60,3 +61,14 @@ def unpack_streams(data: bytes):
         streams.append(data[pos:pos + ln])
         pos += ln
     return n, bytes(chain), tuple(streams)
+
+
+def split_blobs(body: bytes, max_blobs: int = 3) -> list[bytes]:
+    """``body`` cut into at most ``max_blobs`` blobs of unpacked data, the last one zero-padded."""
+    from batchkit.l1.blob import USABLE_BYTES_PER_BLOB  # imported late, as in _uvarint
+
+    out = []
+    for i in range(0, min(len(body), max_blobs * USABLE_BYTES_PER_BLOB), USABLE_BYTES_PER_BLOB):
+        chunk = body[i:i + USABLE_BYTES_PER_BLOB]
+        out.append(chunk + bytes(USABLE_BYTES_PER_BLOB - len(chunk)))
+    return out

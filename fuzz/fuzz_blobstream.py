@@ -12,27 +12,16 @@ import sys
 
 import atheris
 
-import _common  # noqa: F401 - sys.path
+import _common  # sys.path
 
 with atheris.instrument_imports(include=["batchkit"]):
-    from batchkit.l1.blob import USABLE_BYTES_PER_BLOB
     from hostile_helpers import blobstream_oracle
-
-MAX_BLOBS = 3
-
-
-def split(body: bytes) -> list[bytes]:
-    out = []
-    for i in range(0, min(len(body), MAX_BLOBS * USABLE_BYTES_PER_BLOB), USABLE_BYTES_PER_BLOB):
-        chunk = body[i:i + USABLE_BYTES_PER_BLOB]
-        out.append(chunk + bytes(USABLE_BYTES_PER_BLOB - len(chunk)))
-    return out
 
 
 def TestOneInput(data: bytes) -> None:
     if not data:
         return
-    problem = blobstream_oracle(split(data[1:]), skip_leading=bool(data[0] & 1))
+    problem = blobstream_oracle(_common.split_blobs(data[1:]), skip_leading=bool(data[0] & 1))
     if problem is not None:
         raise AssertionError(problem)
 
