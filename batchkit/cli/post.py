@@ -127,31 +127,27 @@ def cmd_post(args) -> int:
             print(f"skipped {txs.skipped} unsupported transaction{'s' if txs.skipped != 1 else ''}", file=sys.stderr)
         if args.dry_run:
             plan = poster.plan(txs=txs.raws)
-            out = plan.to_dict()
-            if args.json:
-                sys.stdout.write(json.dumps(out, indent=2) + "\n")
-            else:
-                sys.stdout.write(
-                    f"would post {plan.l2_txs} L2 transactions in {plan.payloads} payloads ({plan.payload_bytes} "
-                    f"bytes) as {plan.da}: {plan.blobs} blobs in {plan.blob_txs} blob transactions, "
-                    f"{plan.calldata_txs} calldata transactions; gas {plan.gas}, blob gas {plan.blob_gas}; "
-                    f"{plan.wei / 1e18:.9f} ETH at base fee {plan.base_fee} wei, blob base fee "
-                    f"{plan.blob_base_fee} wei (nothing signed)\n")
-            return 0
+            return _report(plan, args.json, lambda: (
+                f"would post {plan.l2_txs} L2 transactions in {plan.payloads} payloads ({plan.payload_bytes} "
+                f"bytes) as {plan.da}: {plan.blobs} blobs in {plan.blob_txs} blob transactions, "
+                f"{plan.calldata_txs} calldata transactions; gas {plan.gas}, blob gas {plan.blob_gas}; "
+                f"{plan.wei / 1e18:.9f} ETH at base fee {plan.base_fee} wei, blob base fee "
+                f"{plan.blob_base_fee} wei (nothing signed)"))
         try:
             summary = poster.run(txs.raws)
         finally:
             progress.end()
-    out = summary.to_dict()
-    if args.json:
-        sys.stdout.write(json.dumps(out, indent=2) + "\n")
-    else:
-        sys.stdout.write(
-            f"posted {summary.l2_txs} L2 transactions in {summary.payloads} payloads: {summary.l1_txs} L1 "
-            f"transactions, {summary.blobs} blobs, {summary.calldata_bytes} calldata bytes; gas {summary.gas_used}, "
-            f"blob gas {summary.blob_gas_used}, {summary.fees_wei / 1e18:.9f} ETH paid; "
-            f"{summary.replaced} replaced, {summary.resent_after_reorg} sent again after a reorg; "
-            f"{summary.skipped_l2_txs} transactions already on chain\n")
+    return _report(summary, args.json, lambda: (
+        f"posted {summary.l2_txs} L2 transactions in {summary.payloads} payloads: {summary.l1_txs} L1 "
+        f"transactions, {summary.blobs} blobs, {summary.calldata_bytes} calldata bytes; gas {summary.gas_used}, "
+        f"blob gas {summary.blob_gas_used}, {summary.fees_wei / 1e18:.9f} ETH paid; "
+        f"{summary.replaced} replaced, {summary.resent_after_reorg} sent again after a reorg; "
+        f"{summary.skipped_l2_txs} transactions already on chain"))
+
+
+def _report(result, as_json: bool, line) -> int:
+    """``result`` (a plan or a summary) on stdout: its ``to_dict()`` as JSON, or the one ``line()``."""
+    sys.stdout.write((json.dumps(result.to_dict(), indent=2) if as_json else line()) + "\n")
     return 0
 
 

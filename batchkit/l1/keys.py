@@ -94,17 +94,23 @@ def _password(password_env: str | None, password_file: str | os.PathLike | None)
             raise InputError(f"the environment variable {password_env} is not set (it should hold the "
                              "keystore's password)")
         return value
-    try:
-        with open(password_file, "rb") as f:
-            data = f.read(MAX_KEYSTORE_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read the password file {os.fspath(password_file)}: {exc.strerror}") from None
-    if len(data) > MAX_KEYSTORE_BYTES:
-        raise InputError(f"the password file {os.fspath(password_file)} is larger than a password")
+    data = _read_small(password_file, "the password file", "a password")
     try:
         return data.decode().rstrip("\r\n")
     except UnicodeDecodeError:
         raise InputError(f"the password file {os.fspath(password_file)} is not UTF-8 text") from None
+
+
+def _read_small(path: str | os.PathLike, what: str, larger_than: str) -> bytes:
+    """The bytes of ``path`` (at most MAX_KEYSTORE_BYTES; InputError naming ``what`` otherwise)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_KEYSTORE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read {what} {os.fspath(path)}: {exc.strerror}") from None
+    if len(data) > MAX_KEYSTORE_BYTES:
+        raise InputError(f"{what} {os.fspath(path)} is larger than {larger_than}")
+    return data
 
 
 def signer_from_keystore(path: str | os.PathLike, *, password_env: str | None = None,
@@ -115,13 +121,7 @@ def signer_from_keystore(path: str | os.PathLike, *, password_env: str | None = 
     import json
 
     shown = os.fspath(path)
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_KEYSTORE_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read the keystore {shown}: {exc.strerror}") from None
-    if len(data) > MAX_KEYSTORE_BYTES:
-        raise InputError(f"the keystore {shown} is larger than {MAX_KEYSTORE_BYTES} bytes: not a keystore")
+    data = _read_small(path, "the keystore", f"{MAX_KEYSTORE_BYTES} bytes: not a keystore")
     try:
         keystore = json.loads(data)
     except (ValueError, RecursionError):
