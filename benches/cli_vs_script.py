@@ -31,17 +31,9 @@ import batchkit
 from batchkit.corpora import batches, shared_corpora_dir
 from batchkit.readers import read_transactions
 from batchkit.tx import keccak256
+from cli_ratios import _process  # a new `python -m batchkit` on the batchkit imported here
 
 BATCH_BYTES = 350_000
-
-
-def _process(*args: str) -> None:
-    root = str(Path(batchkit.__file__).resolve().parents[1])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.run([sys.executable, "-m", "batchkit", *args], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, env=env, cwd=tempfile.gettempdir())
-    if proc.returncode:
-        raise SystemExit(proc.stderr.decode())
 
 
 def _jsonl(raws: list[bytes]) -> bytes:

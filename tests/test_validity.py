@@ -20,7 +20,7 @@ from batchkit.format.validity import records
 from batchkit.corpora import generate_batch
 from batchkit.tx import parse_tx
 
-from hostile_helpers import _core, assemble_diff, disassemble_diff, uvarint
+from hostile_helpers import _core, assemble_diff, disassemble_diff, resign, uvarint
 
 KERNELS = [pytest.param(_pure, id="pure"),
            pytest.param(_core, id="compiled", marks=pytest.mark.skipif(_core is None, reason="no _core"))]
@@ -152,30 +152,13 @@ def test_both_kernels_give_the_same_streams_and_records(gen):
             _core.disassemble(raws, labels, bad)
 
 
-def _resign(message: bytes) -> bytes:
-    """A signed envelope with the signing payload ``message`` and the signature r = s = 1, y = 0."""
-    typed = message[0] < 0xC0
-    body = message[1:] if typed else message
-    items, _ = _pure._rlp_list(body, 0, len(body), "message")
-    first = 1 if body[0] <= 0xF7 else 1 + body[0] - 0xF7  # where the list's payload starts
-    if typed:
-        payload = body[first:] + b"\x80\x01\x01"
-        return message[:1] + _pure._rlp_lst(payload)
-    if len(items) == 6:
-        return _pure._rlp_lst(body[first:] + b"\x1b\x01\x01")
-    chain = int.from_bytes(body[items[6][1]:items[6][2]], "big")
-    v = chain * 2 + 35
-    return _pure._rlp_lst(body[first:items[5][2]] + _pure._rlp_str(v.to_bytes((v.bit_length() + 7) // 8, "big"))
-                          + b"\x01\x01")
-
-
 def _canonical(n, chain, streams, kernel) -> str | None:
     """Streams the kernel accepts are exactly the ones disassemble makes from what it decoded."""
     try:
         messages, groups, senders = kernel.assemble(n, chain, streams)
     except DecodeError:
         return None
-    again = kernel.disassemble([_resign(m) for m in messages], groups, senders)
+    again = kernel.disassemble([resign(m) for m in messages], groups, senders)
     if again != (bytes(chain), tuple(bytes(s) for s in streams)):
         return "accepted streams that disassemble does not make"
     return None
